@@ -1,0 +1,136 @@
+"""The command line: click wiring only; each command imports its core module when it runs."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dlgen import __version__
+from dlgen.console import error, note, out
+from dlgen.errors import EXIT_INTERRUPTED, DlgenError, InputError
+
+_PATH = click.Path(path_type=Path)
+_data = click.option(
+    "--data",
+    "-d",
+    "data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Answer a question (repeatable).",
+)
+_project = click.argument("path", type=_PATH, default=Path(), required=False)
+
+
+def parse_data(pairs: tuple[str, ...], data_file: Path | None = None) -> dict[str, Any]:
+    """--data-file, then --data KEY=VALUE pairs on top (answers stay literal strings)."""
+    data: dict[str, Any] = {}
+    if data_file is not None:
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(data_file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as e:
+            raise InputError(f"cannot read --data-file {data_file}: {e}") from e
+        if not isinstance(loaded, dict):
+            raise InputError(f"--data-file {data_file} must hold a mapping of KEY: VALUE")
+        data.update(loaded)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--data {pair!r} is not KEY=VALUE")
+        data[key.strip()] = value
+    return data
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="dlgen")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def cli(debug: bool) -> None:
+    """Start deep-learning projects right and keep them right."""
+
+
+@cli.command()
+@click.argument("path", type=_PATH)
+@click.option(
+    "--template",
+    "-t",
+    default="dl-project",
+    show_default=True,
+    metavar="NAME|PATH|URL[@REF]",
+    help="Bundled name, directory or git URL.",
+)
+@_data
+@click.option("--data-file", type=_PATH, help="YAML file of answers.")
+@click.option("--defaults", is_flag=True, help="Use defaults for unanswered questions.")
+@click.option("--trust", is_flag=True, help="Allow an external template's tasks and extensions.")
+@click.option("--no-git", is_flag=True, help="Do not create a git repository.")
+@click.option("--no-hooks", is_flag=True, help="Do not run `pre-commit install`.")
+def new(
+    path: Path,
+    template: str,
+    data: tuple[str, ...],
+    data_file: Path | None,
+    defaults: bool,
+    trust: bool,
+    no_git: bool,
+    no_hooks: bool,
+) -> int:
+    """Generate a new project at PATH."""
+    from dlgen.new import new as run_new
+
+    result = run_new(
+        path,
+        template=template,
+        data=parse_data(data, data_file),
+        defaults=defaults,
+        trust=trust,
+        git_init=not no_git,
+        install_hooks=not no_hooks,
+    )
+    for line in result.notes:
+        note(f"note: {line}")
+    out(f"Created {path} from {result.template} {result.version}. Next:")
+    out(f"  cd {path}")
+    for step in result.next_steps:
+        out(f"  {step}")
+    return 0
+
+
+@cli.command()
+def templates() -> int:
+    """List the bundled templates with their versions."""
+    from dlgen.templates import bundled_names, bundled_root, read_meta
+
+    for name in bundled_names():
+        meta = read_meta(bundled_root() / "templates" / name)
+        out(f"{name}\t{meta.version or '-'}\t{meta.description}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, map errors to exit codes, tracebacks only with --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="dlgen", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        error("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except DlgenError as e:
+        if debug:
+            traceback.print_exc()
+        error(str(e))
+        sys.exit(e.exit_code)
+    except Exception as e:  # a bug: one line, the traceback on request
+        if debug:
+            traceback.print_exc()
+        error(f"internal error: {type(e).__name__}: {e} (re-run with --debug)")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

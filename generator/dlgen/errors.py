@@ -1,0 +1,52 @@
+"""The exception hierarchy; each class carries the exit code the CLI returns for it."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DlgenError(Exception):
+    """Base of every error dlgen reports to the user as one line."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class TemplateError(DlgenError):
+    """The template is broken: render error, escaping path, undecodable file."""
+
+
+class InputError(DlgenError):
+    """Invalid input or answers: a bad name, value, option or answers file."""
+
+    exit_code = 2
+
+
+class UnsafeStateError(DlgenError):
+    """Refused because acting would risk the user's work (dirty tree, non-empty destination)."""
+
+    exit_code = 3
+
+
+class StepError(DlgenError):
+    """A named step of an operation failed (git init, pre-commit install, a hook)."""
+
+    def __init__(self, step: str, detail: str) -> None:
+        super().__init__(f"step '{step}' failed: {detail}")
+        self.step = step
+
+
+class ProcessError(DlgenError):
+    """A subprocess exited non-zero; the message holds the command and its last output line."""
+
+    def __init__(self, cmd: list[str], returncode: int, stdout: str, stderr: str) -> None:
+        tail = (stderr.strip() or stdout.strip()).splitlines()
+        last = tail[-1] if tail else "no output"
+        super().__init__(f"`{' '.join(cmd)}` exited {returncode}: {last}")
+        self.cmd = cmd
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+EXIT_CONFLICTS = 4
+EXIT_INTERRUPTED = 130

@@ -1,0 +1,225 @@
+"""Every git call dlgen makes, as small typed functions over proc.run (argument lists, -z parsing).
+
+The environment is scrubbed of GIT_* variables that would redirect a call to another repository,
+and commits dlgen makes carry a fixed author so they never depend on the user's git identity.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlgen import proc
+
+_SCRUB = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_PREFIX",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+)
+DLGEN_AUTHOR = {
+    "GIT_AUTHOR_NAME": "dlgen",
+    "GIT_AUTHOR_EMAIL": "dlgen@localhost",
+    "GIT_COMMITTER_NAME": "dlgen",
+    "GIT_COMMITTER_EMAIL": "dlgen@localhost",
+}
+
+
+def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["LC_ALL"] = "C"
+    env.update(extra or {})
+    return env
+
+
+def git(
+    args: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None, check: bool = True
+) -> str:
+    """Run `git ARGS` in `cwd` and return stdout."""
+    return proc.run(["git", *args], cwd=cwd, env=_env(env), check=check).stdout
+
+
+def git_rc(args: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None) -> int:
+    """Run `git ARGS` and return only its exit code."""
+    return proc.run(["git", *args], cwd=cwd, env=_env(env), check=False).returncode
+
+
+def git_bytes(args: Sequence[str], cwd: Path) -> bytes:
+    """Run `git ARGS` and return raw stdout (blobs, archives)."""
+    return proc.run_bytes(["git", *args], cwd=cwd, env=_env())
+
+
+def _z(out: str) -> list[str]:
+    return [p for p in out.split("\0") if p]
+
+
+# --- repositories -------------------------------------------------------------------------------
+
+
+def toplevel(path: Path) -> Path | None:
+    """The work-tree root containing `path`, or None outside a git work tree."""
+    r = proc.run(["git", "rev-parse", "--show-toplevel"], cwd=path, env=_env(), check=False)
+    return Path(r.stdout.strip()) if r.returncode == 0 else None
+
+
+def init(path: Path, branch: str) -> None:
+    """Create an empty repository at `path` whose unborn branch is `branch`."""
+    git(["init", "--quiet", f"--initial-branch={branch}"], path)
+
+
+def default_branch(cwd: Path) -> str:
+    """The user's init.defaultBranch, else 'main'."""
+    return git(["config", "--get", "init.defaultBranch"], cwd, check=False).strip() or "main"
+
+
+def git_path(cwd: Path, name: str) -> Path:
+    """Absolute path of a file inside the git dir (MERGE_HEAD, rebase-merge, ...)."""
+    p = Path(git(["rev-parse", "--git-path", name], cwd).strip())
+    return p if p.is_absolute() else cwd / p
+
+
+def rev_parse(rev: str, cwd: Path) -> str | None:
+    """The object id `rev` names, or None when it names nothing."""
+    r = proc.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", rev],
+        cwd=cwd,
+        env=_env(),
+        check=False,
+    )
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def update_ref(
+    ref: str, new: str, cwd: Path, *, old: str | None = None, msg: str = "dlgen"
+) -> None:
+    """Point `ref` at `new`; with `old`, only if it still points at `old` ('' = must not exist)."""
+    args = ["update-ref", "-m", msg, ref, new]
+    if old is not None:
+        args.append(old or "0" * 40)
+    git(args, cwd)
+
+
+def delete_ref(ref: str, cwd: Path) -> None:
+    """Delete `ref`."""
+    git(["update-ref", "-d", ref], cwd)
+
+
+# --- building commits without touching the user's index or work tree ----------------------------
+
+
+@contextmanager
+def temp_index(cwd: Path) -> Iterator[dict[str, str]]:
+    """An environment whose GIT_INDEX_FILE is a fresh temporary index, removed afterwards."""
+    gitdir = git_path(cwd, ".")
+    fd, name = tempfile.mkstemp(prefix="dlgen-index-", dir=gitdir)
+    os.close(fd)
+    Path(name).unlink()
+    try:
+        yield {"GIT_INDEX_FILE": name}
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def tree_from_dir(repo: Path, src: Path, prefix: str = "") -> str:
+    """Write every file under `src` (ignored ones too: a render is committed whole) as a tree.
+
+    With `prefix` the files sit under that subdirectory, for projects inside a larger repository.
+    """
+    with temp_index(repo) as env:
+        git(["--work-tree", str(src), "add", "--all", "--force", "--", "."], repo, env=env)
+        tree = git(["write-tree"], repo, env=env).strip()
+    if not prefix:
+        return tree
+    with temp_index(repo) as env:
+        git(["read-tree", f"--prefix={prefix.rstrip('/')}/", tree], repo, env=env)
+        return git(["write-tree"], repo, env=env).strip()
+
+
+def commit_tree(tree: str, parents: Sequence[str], message: str, cwd: Path) -> str:
+    """Create a commit object with dlgen's fixed author; return its id."""
+    args = ["commit-tree", tree]
+    for p in parents:
+        args += ["-p", p]
+    return proc.run(["git", *args], cwd=cwd, env=_env(DLGEN_AUTHOR), stdin=message).stdout.strip()
+
+
+def commit_message(rev: str, cwd: Path) -> str:
+    """The full message of commit `rev`."""
+    return git(["log", "-1", "--format=%B", rev, "--"], cwd)
+
+
+def read_tree_into_index(rev: str, cwd: Path) -> None:
+    """Make the index match `rev` (after creating a branch with plumbing)."""
+    git(["read-tree", rev], cwd)
+
+
+# --- state of the work tree ---------------------------------------------------------------------
+
+
+def dirty_paths(cwd: Path) -> list[str]:
+    """Paths modified, staged, deleted or untracked (not ignored) in the work tree."""
+    out = git(["status", "--porcelain=v1", "-z", "--untracked-files=all"], cwd)
+    paths: list[str] = []
+    entries = out.split("\0")
+    i = 0
+    while i < len(entries):
+        e = entries[i]
+        if e:
+            paths.append(e[3:])
+            if e[0] in "RC":
+                i += 1  # the rename's source path follows
+        i += 1
+    return paths
+
+
+def unmerged_paths(cwd: Path) -> list[str]:
+    """Paths with unmerged index entries (conflicts)."""
+    return sorted(set(_z(git(["diff", "--name-only", "--diff-filter=U", "-z"], cwd))))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a tree comparison."""
+
+    status: str  # A, M, D, R, T
+    path: str
+    old_path: str | None = None
+
+
+def diff_trees(a: str, b: str, cwd: Path, *, renames: bool = True) -> list[Change]:
+    """Changes from tree-ish `a` to tree-ish `b` (rename detection on)."""
+    args = ["diff-tree", "-r", "-z", "--name-status", "--no-commit-id"]
+    args += ["-M"] if renames else ["--no-renames"]
+    fields = git([*args, a, b, "--"], cwd).split("\0")
+    out: list[Change] = []
+    i = 0
+    while i < len(fields) - 1:
+        status = fields[i]
+        if status.startswith(("R", "C")):
+            out.append(Change(status[0], fields[i + 2], fields[i + 1]))
+            i += 3
+        elif status:
+            out.append(Change(status[0], fields[i + 1]))
+            i += 2
+        else:
+            i += 1
+    return out
+
+
+def list_files(rev: str, cwd: Path) -> list[str]:
+    """Every file path in the tree of `rev`."""
+    return _z(git(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], cwd))
+
+
+def show_file(rev: str, path: str, cwd: Path) -> bytes:
+    """The bytes of `path` at `rev`."""
+    return git_bytes(["show", f"{rev}:{path}"], cwd)

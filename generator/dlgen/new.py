@@ -1,0 +1,156 @@
+"""`dlgen new`: validate → render in a staging dir → post-generate → git → rename into place."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dlgen import __version__, answers, git, lifecycle, names, proc, template_branch, templates
+from dlgen.errors import DlgenError, InputError, StepError, UnsafeStateError
+from dlgen.render import Rendered, render
+
+
+@dataclass(frozen=True)
+class NewResult:
+    """A generated project."""
+
+    path: Path
+    template: str
+    version: str
+    next_steps: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def new(
+    path: Path,
+    *,
+    template: str = "dl-project",
+    data: Mapping[str, Any] | None = None,
+    defaults: bool = False,
+    trust: bool = False,
+    git_init: bool = True,
+    install_hooks: bool = True,
+) -> NewResult:
+    """Generate a project at `path`; on any failure or ^C nothing is left behind."""
+    dst = check_destination(path)
+    data = initial_data(dst, data or {})
+    if not defaults and not sys.stdin.isatty():
+        raise InputError("questions need a terminal; pass --defaults (and --data KEY=VALUE)")
+    with templates.resolve(template) as source, _staging(dst) as out:
+        rendered = render(source, out, data, defaults=defaults, trust=trust)
+        names.check_package_name(str(rendered.answers.get("package_name", "dlgen_project")))
+        record = make_record(source, rendered, dst)
+        answers.save(out, record)
+        if source.bundled:
+            lifecycle.run(source.name, "post_generate", project=out, answers=rendered.answers)
+        notes: list[str] = []
+        if git_init:
+            _step("git init", lambda: init_repo(out, record))
+            if install_hooks:
+                notes += install_pre_commit(out)
+        _move_into_place(out, dst)
+    steps = [str(s) for s in rendered.meta.get("next_steps", [])]
+    return NewResult(dst, record.template, record.template_version, steps, notes)
+
+
+def check_destination(path: Path) -> Path:
+    """The absolute destination; refuse files, links and non-empty directories (exit 2 / 3)."""
+    if path.is_symlink():
+        raise InputError(f"destination {path} is a symbolic link")
+    dst = path.absolute()
+    if dst.exists() and not dst.is_dir():
+        raise InputError(f"destination {path} exists and is not a directory")
+    if dst.is_dir():
+        entries = sorted(p.name for p in dst.iterdir())
+        if entries:
+            shown = ", ".join(entries[:8]) + (
+                f" and {len(entries) - 8} more" if len(entries) > 8 else ""
+            )
+            raise UnsafeStateError(f"destination {path} is not empty; would overwrite: {shown}")
+    return Path(os.path.normpath(dst))
+
+
+def initial_data(dst: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The user's answers plus project_name from the directory; names validated before writing."""
+    out = dict(data)
+    out["project_name"] = names.check_project_name(str(out.get("project_name", dst.name)))
+    if "package_name" in out:
+        names.check_package_name(str(out["package_name"]))
+    else:
+        names.check_package_name(names.package_name(out["project_name"]))
+    return out
+
+
+def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answers.Record:
+    """The `.dlgen.yml` content of a fresh render."""
+    spec = source.spec
+    if not source.bundled and not templates.is_url(templates.split_ref(spec)[0]):
+        spec = os.path.relpath(Path(templates.split_ref(spec)[0]).absolute(), dst)
+    policy = answers.policy_from_meta(rendered.meta, f"{source.spec} copier.yml _dlgen")
+    return answers.Record(
+        template=spec,
+        template_version=source.version,
+        dlgen_version=__version__,
+        answers=rendered.answers,
+        template_commit=source.commit,
+        policy=policy,
+    )
+
+
+def init_repo(project: Path, record: answers.Record) -> None:
+    """git init; the first commit is the pristine render, on both the template branch and main."""
+    branch = git.default_branch(project)
+    git.init(project, branch)
+    sha = template_branch.commit_render(project, project, record, parent=None)
+    template_branch.advance(project, record.branch, sha, old=None)
+    git.update_ref(f"refs/heads/{branch}", sha, project, old="")
+    git.read_tree_into_index(sha, project)
+
+
+def install_pre_commit(project: Path) -> list[str]:
+    """`pre-commit install` when pre-commit is available; otherwise a one-line note."""
+    exe = shutil.which("pre-commit")
+    if exe is None:
+        return ["pre-commit not found: run `pre-commit install` in the project once it is set up"]
+    result = proc.run([exe, "install"], cwd=project, check=False)
+    if result.returncode != 0:
+        return [f"`pre-commit install` failed ({result.returncode}); run it in the project later"]
+    return []
+
+
+def _step(name: str, func: Any) -> None:
+    try:
+        func()
+    except DlgenError as e:
+        hint = " (use --no-git to generate without git)" if name == "git init" else ""
+        raise StepError(name, f"{e}{hint}") from e
+
+
+@contextmanager
+def _staging(dst: Path) -> Iterator[Path]:
+    """A render directory on the destination's filesystem, removed whatever happens."""
+    anchor = dst.parent
+    while not anchor.exists():
+        anchor = anchor.parent
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".dlgen-new-{dst.name[:40]}-", dir=anchor))
+    except OSError as e:
+        raise UnsafeStateError(f"cannot write in {anchor}: {e.strerror}") from e
+    try:
+        yield tmp / dst.name
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _move_into_place(out: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.is_dir():
+        dst.rmdir()  # empty, checked before rendering
+    out.rename(dst)
