@@ -1,0 +1,74 @@
+"""Fast-suite fixtures: every test runs with its own HOME and git config, and real git and copier."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import TemplateRepo, build_file_tree
+
+_SCRUB = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "COPIER_SETTINGS_PATH",
+    "PRE_COMMIT_HOME",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh HOME with a git identity; a forgotten write to the real HOME cannot happen."""
+    home = tmp_path_factory.mktemp("home")
+    for var in _SCRUB:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test User\n\temail = test@example.com\n"
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(home / ".cache/pre-commit"))
+    yield home
+
+
+@pytest.fixture
+def template_factory(tmp_path: Path) -> Callable[..., TemplateRepo]:
+    """Build copier templates as git repositories with tagged versions (copier's own style)."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str | bytes], name: str | None = None) -> TemplateRepo:
+        root = tmp_path / (name or f"tpl{next(counter)}")
+        build_file_tree(root, files)
+        return TemplateRepo(root)
+
+    return make
+
+
+@pytest.fixture
+def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the test inside tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under tests/e2e are end-to-end whether or not they say so."""
+    for item in items:
+        if f"{os.sep}e2e{os.sep}" in str(item.path):
+            item.add_marker(pytest.mark.e2e)

@@ -1,0 +1,119 @@
+"""Test helpers: file trees, git in a directory, tagged template repositories, the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlgen.cli import main
+
+
+def build_file_tree(root: Path, files: dict[str, str | bytes]) -> None:
+    """Write `files` (relative path -> text or bytes) under `root`; a path ending in '/' is a dir."""
+    for rel, content in files.items():
+        path = root / rel
+        if rel.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+
+
+def git(*args: str, cwd: Path, check: bool = True) -> str:
+    """Run git in `cwd` and return stdout."""
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+    return proc.stdout
+
+
+def commit_all(cwd: Path, message: str = "commit", tag: str | None = None) -> str:
+    """Stage everything, commit, optionally tag; return the commit id."""
+    git("add", "-A", cwd=cwd)
+    git("commit", "-q", "--allow-empty", "-m", message, cwd=cwd)
+    if tag:
+        git("tag", tag, cwd=cwd)
+    return git("rev-parse", "HEAD", cwd=cwd).strip()
+
+
+@dataclass
+class TemplateRepo:
+    """A copier template in a git repository; `release` commits the tree and tags a version."""
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        if not (self.root / ".git").exists():
+            git("init", "-q", cwd=self.root)
+
+    def write(self, files: dict[str, str | bytes]) -> None:
+        """Add or replace files."""
+        build_file_tree(self.root, files)
+
+    def remove(self, *paths: str) -> None:
+        """Delete files."""
+        for p in paths:
+            (self.root / p).unlink()
+
+    def release(self, tag: str) -> str:
+        """Commit everything and tag it."""
+        return commit_all(self.root, f"release {tag}", tag=tag)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a CLI run returned."""
+
+    code: int
+    out: str
+    err: str
+
+
+def invoke(*args: str, cwd: Path | None = None) -> Outcome:
+    """Run `dlgen ARGS` in-process through the real entry point (error mapping included)."""
+    out, err = io.StringIO(), io.StringIO()
+    old = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+                code = 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else 1
+    finally:
+        os.chdir(old)
+    return Outcome(code, out.getvalue(), err.getvalue())
+
+
+def dlgen(*args: str, cwd: Path, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m dlgen` in a subprocess (signals, stdin and imports exactly as users see)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dlgen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=input_text,
+        check=False,
+    )
+
+
+def tree_snapshot(root: Path) -> dict[str, tuple[int, bytes, int]]:
+    """Every file under `root` (not .git) -> (mode, bytes, mtime_ns): to prove nothing changed."""
+    snap = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if rel.parts[0] == ".git" or not path.is_file():
+            continue
+        st = path.lstat()
+        snap[str(rel)] = (st.st_mode, path.read_bytes(), st.st_mtime_ns)
+    return snap
