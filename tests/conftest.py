@@ -1,4 +1,4 @@
-"""Fast-suite fixtures: every test runs with its own HOME and git config, and real git and copier."""
+"""Fast-suite fixtures: each test gets its own HOME and git config; real git and copier."""
 
 from __future__ import annotations
 

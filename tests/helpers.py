@@ -14,7 +14,7 @@ from dlgen.cli import main
 
 
 def build_file_tree(root: Path, files: dict[str, str | bytes]) -> None:
-    """Write `files` (relative path -> text or bytes) under `root`; a path ending in '/' is a dir."""
+    """Write `files` (path -> text or bytes) under `root`; a path ending in "/" is a directory."""
     for rel, content in files.items():
         path = root / rel
         if rel.endswith("/"):
