@@ -50,10 +50,6 @@ class TemplateRepo:
 
     root: Path
 
-    def __post_init__(self) -> None:
-        if not (self.root / ".git").exists():
-            git("init", "-q", cwd=self.root)
-
     def write(self, files: dict[str, str | bytes]) -> None:
         """Add or replace files."""
         build_file_tree(self.root, files)
@@ -64,7 +60,9 @@ class TemplateRepo:
             (self.root / p).unlink()
 
     def release(self, tag: str) -> str:
-        """Commit everything and tag it."""
+        """Commit everything and tag it (the first release makes it a git repository)."""
+        if not (self.root / ".git").exists():
+            git("init", "-q", cwd=self.root)
         return commit_all(self.root, f"release {tag}", tag=tag)
 
 

@@ -40,22 +40,49 @@ def new(
 ) -> NewResult:
     """Generate a project at `path`; on any failure or ^C nothing is left behind."""
     dst = check_destination(path)
-    data = initial_data(dst, data or {})
     if not defaults and not sys.stdin.isatty():
         raise InputError("questions need a terminal; pass --defaults (and --data KEY=VALUE)")
-    with templates.resolve(template) as source, _staging(dst) as out:
-        rendered = render(source, out, data, defaults=defaults, trust=trust)
-        names.check_package_name(str(rendered.answers.get("package_name", "dlgen_project")))
-        record = make_record(source, rendered, dst)
-        answers.save(out, record)
-        if source.bundled:
-            lifecycle.run(source.name, "post_generate", project=out, answers=rendered.answers)
-        notes: list[str] = []
-        if git_init:
-            _step("git init", lambda: init_repo(out, record))
-            if install_hooks:
-                notes += install_pre_commit(out)
-        _move_into_place(out, dst)
+    with templates.resolve(template) as source:
+        asked = templates.read_meta(source.path).questions
+        data = initial_data(dst, data or {}, asked)
+        with _staging(dst) as out:
+            return _generate(
+                source,
+                out,
+                dst,
+                data,
+                defaults=defaults,
+                trust=trust,
+                git_init=git_init,
+                install_hooks=install_hooks,
+            )
+
+
+def _generate(
+    source: templates.Source,
+    out: Path,
+    dst: Path,
+    data: dict[str, Any],
+    *,
+    defaults: bool,
+    trust: bool,
+    git_init: bool,
+    install_hooks: bool,
+) -> NewResult:
+    """The steps inside the staging directory, ending with the rename into place."""
+    rendered = render(source, out, data, defaults=defaults, trust=trust)
+    if "package_name" in rendered.answers:
+        names.check_package_name(str(rendered.answers["package_name"]))
+    record = make_record(source, rendered, dst)
+    answers.save(out, record)
+    if source.bundled:
+        lifecycle.run(source.name, "post_generate", project=out, answers=rendered.answers)
+    notes: list[str] = []
+    if git_init:
+        _step("git init", lambda: init_repo(out, record))
+        if install_hooks:
+            notes += install_pre_commit(out)
+    _move_into_place(out, dst)
     steps = [str(s) for s in rendered.meta.get("next_steps", [])]
     return NewResult(dst, record.template, record.template_version, steps, notes)
 
@@ -77,13 +104,17 @@ def check_destination(path: Path) -> Path:
     return Path(os.path.normpath(dst))
 
 
-def initial_data(dst: Path, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The user's answers plus project_name from the directory; names validated before writing."""
+def initial_data(dst: Path, data: Mapping[str, Any], asked: tuple[str, ...]) -> dict[str, Any]:
+    """The user's answers, plus project_name from the directory when the template asks for one.
+
+    Names are validated here, before anything is written.
+    """
     out = dict(data)
-    out["project_name"] = names.check_project_name(str(out.get("project_name", dst.name)))
+    if "project_name" in asked or "project_name" in out:
+        out["project_name"] = names.check_project_name(str(out.get("project_name", dst.name)))
     if "package_name" in out:
         names.check_package_name(str(out["package_name"]))
-    else:
+    elif "package_name" in asked and "project_name" in out:
         names.check_package_name(names.package_name(out["project_name"]))
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,9 @@ from typing import Any
 from dlgen.errors import InputError, TemplateError
 from dlgen.templates import Source
 
+# copier's messages for a rejected answer: "Validation error for question 'x'", "Invalid choice
+# for 'x'", "Invalid answer for 'x'"; it has no exception class of its own for them.
+_ANSWER_ERROR = re.compile(r"(question|choice|answer|value) for (question )?'")
 _BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"}
 
 
@@ -89,7 +93,7 @@ def _translate(e: Exception, root: Path) -> Exception:  # noqa: PLR0911 (a looku
         return TemplateError(f"template has a file that is not UTF-8: {e}")
     if isinstance(e, cerr.InteractiveSessionError):
         return InputError("questions need a terminal; pass --defaults and --data KEY=VALUE")
-    if isinstance(e, (cerr.InvalidTypeError, ValueError)) and "question" in str(e):
+    if isinstance(e, (cerr.InvalidTypeError, ValueError)) and _ANSWER_ERROR.search(str(e)):
         return InputError(str(e).splitlines()[0])
     if isinstance(e, (cerr.CopierError, jinja2.TemplateError, ValueError, OSError)):
         return TemplateError(f"template error: {str(e).splitlines()[0] if str(e) else type(e)}")
@@ -134,7 +138,7 @@ def render(
             defaults=defaults,
             quiet=True,
             unsafe=trust and not source.bundled,
-            skip_tasks=not trust or source.bundled,
+            skip_tasks=source.bundled,
             settings=copier.Settings(),
             cleanup_on_error=True,
         )

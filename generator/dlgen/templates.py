@@ -51,6 +51,7 @@ class TemplateMeta:
     version: str | None
     description: str
     raw: dict[str, Any]
+    questions: tuple[str, ...]
 
 
 def read_meta(template_dir: Path) -> TemplateMeta:
@@ -67,9 +68,9 @@ def read_meta(template_dir: Path) -> TemplateMeta:
     meta = data.get("_dlgen") if isinstance(data, dict) else None
     meta = meta if isinstance(meta, dict) else {}
     version = meta.get("version")
-    return TemplateMeta(
-        None if version is None else str(version), str(meta.get("description", "")), meta
-    )
+    questions = tuple(k for k in data if isinstance(k, str) and not k.startswith("_"))
+    description = str(meta.get("description", ""))
+    return TemplateMeta(None if version is None else str(version), description, meta, questions)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def resolve(spec: str, ref: str | None = None, *, base: Path | None = None) -> I
             "a directory, nor a git URL"
         )
     top = git.toplevel(path)
-    if top is not None and top == path:
+    if top == path and git.rev_parse("HEAD", path) is not None:
         with _from_git(source, str(path), ref) as src:
             yield src
         return
