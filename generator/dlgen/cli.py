@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
-from pathlib import Path
 from typing import Any
 
 import click
@@ -13,7 +11,7 @@ from dlgen import __version__
 from dlgen.console import error, note, out
 from dlgen.errors import EXIT_INTERRUPTED, DlgenError, InputError
 
-_PATH = click.Path(path_type=Path)
+_PATH = click.Path()  # a str: pathlib costs start-up time that --help and --version never need
 _data = click.option(
     "--data",
     "-d",
@@ -22,17 +20,19 @@ _data = click.option(
     metavar="KEY=VALUE",
     help="Answer a question (repeatable).",
 )
-_project = click.argument("path", type=_PATH, default=Path(), required=False)
+_project = click.argument("path", type=_PATH, default=".", required=False)
 
 
-def parse_data(pairs: tuple[str, ...], data_file: Path | None = None) -> dict[str, Any]:
+def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str, Any]:
     """--data-file, then --data KEY=VALUE pairs on top (answers stay literal strings)."""
     data: dict[str, Any] = {}
     if data_file is not None:
+        from pathlib import Path
+
         import yaml
 
         try:
-            loaded = yaml.safe_load(data_file.read_text(encoding="utf-8"))
+            loaded = yaml.safe_load(Path(data_file).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as e:
             raise InputError(f"cannot read --data-file {data_file}: {e}") from e
         if not isinstance(loaded, dict):
@@ -70,20 +70,22 @@ def cli(debug: bool) -> None:
 @click.option("--no-git", is_flag=True, help="Do not create a git repository.")
 @click.option("--no-hooks", is_flag=True, help="Do not run `pre-commit install`.")
 def new(
-    path: Path,
+    path: str,
     template: str,
     data: tuple[str, ...],
-    data_file: Path | None,
+    data_file: str | None,
     defaults: bool,
     trust: bool,
     no_git: bool,
     no_hooks: bool,
 ) -> int:
     """Generate a new project at PATH."""
+    from pathlib import Path
+
     from dlgen.new import new as run_new
 
     result = run_new(
-        path,
+        Path(path),
         template=template,
         data=parse_data(data, data_file),
         defaults=defaults,
@@ -125,12 +127,18 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except DlgenError as e:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         error(str(e))
         sys.exit(e.exit_code)
     except Exception as e:  # a bug: one line, the traceback on request
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         error(f"internal error: {type(e).__name__}: {e} (re-run with --debug)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _print_traceback() -> None:
+    import traceback  # costs ~10 ms at start-up; only --debug needs it
+
+    traceback.print_exc()

@@ -71,14 +71,9 @@ def toplevel(path: Path) -> Path | None:
     return Path(r.stdout.strip()) if r.returncode == 0 else None
 
 
-def init(path: Path, branch: str) -> None:
-    """Create an empty repository at `path` whose unborn branch is `branch`."""
-    git(["init", "--quiet", f"--initial-branch={branch}"], path)
-
-
-def default_branch(cwd: Path) -> str:
-    """The user's init.defaultBranch, else 'main'."""
-    return git(["config", "--get", "init.defaultBranch"], cwd, check=False).strip() or "main"
+def init(path: Path) -> None:
+    """Create an empty repository at `path` (its branch is the user's init.defaultBranch)."""
+    git(["init", "--quiet", str(path)], path.parent)
 
 
 def git_path(cwd: Path, name: str) -> Path:
@@ -144,6 +139,18 @@ def tree_from_dir(repo: Path, src: Path, prefix: str = "") -> str:
         return git(["write-tree"], repo, env=env).strip()
 
 
+def stage_all(cwd: Path) -> str:
+    """Stage every file of the work tree, ignored ones too, and return the index's tree."""
+    git(["add", "--all", "--force", "--", "."], cwd)
+    return git(["write-tree"], cwd).strip()
+
+
+def create_refs(refs: Sequence[str], new: str, cwd: Path) -> None:
+    """Create each of `refs` (HEAD: its unborn branch) at `new` in one transaction."""
+    lines = "".join(f"create {r} {new}\n" for r in refs)
+    proc.run(["git", "update-ref", "-m", "dlgen", "--stdin"], cwd=cwd, env=_env(), stdin=lines)
+
+
 def commit_tree(tree: str, parents: Sequence[str], message: str, cwd: Path) -> str:
     """Create a commit object with dlgen's fixed author; return its id."""
     args = ["commit-tree", tree]
@@ -155,11 +162,6 @@ def commit_tree(tree: str, parents: Sequence[str], message: str, cwd: Path) -> s
 def commit_message(rev: str, cwd: Path) -> str:
     """The full message of commit `rev`."""
     return git(["log", "-1", "--format=%B", rev, "--"], cwd)
-
-
-def read_tree_into_index(rev: str, cwd: Path) -> None:
-    """Make the index match `rev` (after creating a branch with plumbing)."""
-    git(["read-tree", rev], cwd)
 
 
 # --- state of the work tree ---------------------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,19 +70,26 @@ def _generate(
     git_init: bool,
     install_hooks: bool,
 ) -> NewResult:
-    """The steps inside the staging directory, ending with the rename into place."""
-    rendered = render(source, out, data, defaults=defaults, trust=trust)
-    if "package_name" in rendered.answers:
-        names.check_package_name(str(rendered.answers["package_name"]))
-    record = make_record(source, rendered, dst)
-    answers.save(out, record)
-    if source.bundled:
-        lifecycle.run(source.name, "post_generate", project=out, answers=rendered.answers)
-    notes: list[str] = []
+    """The steps inside the staging directory, ending with the rename into place.
+
+    The repository is created first so that `pre-commit install` (an interpreter start-up of
+    its own) runs on another core while copier renders; the first commit follows the render.
+    """
     if git_init:
-        _step("git init", lambda: init_repo(out, record))
-        if install_hooks:
-            notes += install_pre_commit(out)
+        out.mkdir()
+        _step("git init", lambda: git.init(out))
+    hook_cmd = pre_commit_command() if git_init and install_hooks else None
+    with proc.background(hook_cmd, out) if hook_cmd else nullcontext() as hooks:
+        rendered = render(source, out, data, defaults=defaults, trust=trust)
+        if "package_name" in rendered.answers:
+            names.check_package_name(str(rendered.answers["package_name"]))
+        record = make_record(source, rendered, dst)
+        answers.save(out, record)
+        if source.bundled:
+            lifecycle.run(source.name, "post_generate", project=out, answers=rendered.answers)
+        if git_init:
+            _step("git commit", lambda: commit_first_render(out, record))
+        notes = hook_notes(hooks) if git_init and install_hooks else []
     _move_into_place(out, dst)
     steps = [str(s) for s in rendered.meta.get("next_steps", [])]
     return NewResult(dst, record.template, record.template_version, steps, notes)
@@ -135,24 +143,25 @@ def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answ
     )
 
 
-def init_repo(project: Path, record: answers.Record) -> None:
-    """git init; the first commit is the pristine render, on both the template branch and main."""
-    branch = git.default_branch(project)
-    git.init(project, branch)
-    sha = template_branch.commit_render(project, project, record, parent=None)
-    template_branch.advance(project, record.branch, sha, old=None)
-    git.update_ref(f"refs/heads/{branch}", sha, project, old="")
-    git.read_tree_into_index(sha, project)
+def commit_first_render(project: Path, record: answers.Record) -> None:
+    """The first commit is the pristine render, on both the template branch and the main branch."""
+    tree = git.stage_all(project)
+    sha = template_branch.commit(project, tree, record, parent=None)
+    git.create_refs(["HEAD", template_branch.ref(record.branch)], sha, project)
 
 
-def install_pre_commit(project: Path) -> list[str]:
-    """`pre-commit install` when pre-commit is available; otherwise a one-line note."""
+def pre_commit_command() -> list[str] | None:
+    """`pre-commit install`, when pre-commit is on PATH."""
     exe = shutil.which("pre-commit")
-    if exe is None:
+    return [exe, "install"] if exe else None
+
+
+def hook_notes(hooks: subprocess.Popen[bytes] | None) -> list[str]:
+    """Wait for `pre-commit install`; a missing or failing pre-commit is a note, not an error."""
+    if hooks is None:
         return ["pre-commit not found: run `pre-commit install` in the project once it is set up"]
-    result = proc.run([exe, "install"], cwd=project, check=False)
-    if result.returncode != 0:
-        return [f"`pre-commit install` failed ({result.returncode}); run it in the project later"]
+    if hooks.wait() != 0:
+        return [f"`pre-commit install` failed ({hooks.returncode}); run it in the project later"]
     return []
 
 
@@ -160,7 +169,7 @@ def _step(name: str, func: Any) -> None:
     try:
         func()
     except DlgenError as e:
-        hint = " (use --no-git to generate without git)" if name == "git init" else ""
+        hint = " (use --no-git to generate without git)" if name.startswith("git") else ""
         raise StepError(name, f"{e}{hint}") from e
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from dlgen.errors import ProcessError
@@ -59,3 +60,19 @@ def run_bytes(
             proc.stderr.decode(errors="replace"),
         )
     return proc.stdout
+
+
+@contextmanager
+def background(cmd: list[str], cwd: Path) -> Iterator[subprocess.Popen[bytes] | None]:
+    """Start `cmd` and yield it (None if it cannot start); killed if still running on an error."""
+    try:
+        child = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        yield None
+        return
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()

@@ -55,6 +55,7 @@ def _check_output(dst: Path) -> None:
     """Every rendered path must stay inside `dst`, links included (FAULTS 11)."""
     real = dst.resolve()
     for dirpath, dirnames, filenames in os.walk(dst):
+        dirnames[:] = [d for d in dirnames if not (d == ".git" and Path(dirpath) == dst)]
         for name in (*dirnames, *filenames):
             path = Path(dirpath, name)
             if path.is_symlink() and not _inside(path.resolve(), real):

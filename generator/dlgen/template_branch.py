@@ -77,6 +77,11 @@ def commit_render(
 ) -> str:
     """Commit the files of `render_dir` (under `prefix`) as one pristine render; return its id."""
     tree = git.tree_from_dir(repo, render_dir, prefix)
+    return commit(repo, tree, record, parent=parent)
+
+
+def commit(repo: Path, tree: str, record: Record, *, parent: str | None) -> str:
+    """Commit `tree` as the render `record` describes; return the commit id."""
     return git.commit_tree(tree, [parent] if parent else [], message(record), repo)
 
 

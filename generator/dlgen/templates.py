@@ -37,7 +37,7 @@ def bundled_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "copier.yml").is_file())
 
 
-class _MetaLoader(yaml.SafeLoader):
+class _MetaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that reads copier's custom tags (!include) as nulls."""
 
 

@@ -1,0 +1,51 @@
+"""Helpers for the side-by-side benchmarks: time subprocesses in paired, alternating runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+BIN = Path(os.environ.get("DLGEN_BENCH_BIN", Path(shutil.which("dlgen") or "dlgen").parent))
+
+
+def tool(name: str) -> str:
+    """The executable `name` from the benchmark's environment."""
+    path = BIN / name
+    return str(path) if path.exists() else name
+
+
+def timed(cmd: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
+    """Wall seconds of one run of `cmd`; it must succeed."""
+    start = time.perf_counter()
+    proc = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def paired(runs: int, cases: dict[str, Callable[[int], float]]) -> dict[str, list[float]]:
+    """Run every case once per round, rotating the order each round; return the samples."""
+    names = list(cases)
+    samples: dict[str, list[float]] = {n: [] for n in names}
+    for i in range(runs):
+        order = names[i % len(names) :] + names[: i % len(names)]
+        for name in order:
+            samples[name].append(cases[name](i))
+    return samples
+
+
+def report(title: str, samples: dict[str, list[float]], baseline: str | None = None) -> None:
+    """Print medians (ms) and, against `baseline`, the ratio of medians."""
+    print(f"\n{title}")
+    print(f"  {'case':<44} {'median ms':>10} {'min ms':>8} {'ratio':>7}")
+    base = statistics.median(samples[baseline]) if baseline else None
+    for name, values in samples.items():
+        med = statistics.median(values)
+        ratio = f"{med / base:.2f}" if base else ""
+        print(f"  {name:<44} {med * 1000:>10.1f} {min(values) * 1000:>8.1f} {ratio:>7}")
