@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from dlgen import cookiecutter_render
 from dlgen.errors import InputError, TemplateError
 from dlgen.templates import Source
 
@@ -31,7 +32,7 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def lint_source(root: Path, suffix: str = ".jinja") -> None:
+def lint_source(root: Path, suffix: str | None = ".jinja") -> None:
     """Refuse symlinks leaving the template and Jinja files that are not UTF-8 (FAULTS 12, 16)."""
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
@@ -42,7 +43,7 @@ def lint_source(root: Path, suffix: str = ".jinja") -> None:
                 raise TemplateError(
                     f"template symlink {path.relative_to(root)} points outside the template"
                 )
-            if name.endswith(suffix) and path.is_file():
+            if suffix is not None and name.endswith(suffix) and path.is_file():
                 try:
                     path.read_bytes().decode("utf-8")
                 except UnicodeDecodeError as e:
@@ -123,11 +124,16 @@ def render(
     defaults: bool = True,
     trust: bool = False,
 ) -> Rendered:
-    """Render `source` with `data` into `dst`, which must not exist yet.
+    """Render `source` (copier or cookiecutter) with `data` into `dst` (absent, or holding .git).
 
     Answers are passed as data, never rendered as Jinja. copier's own answers file is removed:
     `.dlgen.yml` is the project's record. Bundled templates are never run with tasks.
     """
+    if cookiecutter_render.is_cookiecutter(source.path):
+        lint_source(source.path, suffix=None)  # binaryornot decides per file what it renders
+        found = cookiecutter_render.render(source.path, dst, data, defaults=defaults, trust=trust)
+        _check_output(dst)
+        return Rendered(found, {})
     import copier
 
     lint_source(source.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tarfile
 import tempfile
@@ -55,13 +56,17 @@ class TemplateMeta:
 
 
 def read_meta(template_dir: Path) -> TemplateMeta:
-    """Read `_dlgen` from copier.yml (or copier.yaml) without importing copier."""
+    """Read copier.yml's `_dlgen` block without copier; a cookiecutter.json gives questions only."""
     for name in ("copier.yml", "copier.yaml"):
         path = template_dir / name
         if path.is_file():
             break
     else:
-        raise InputError(f"{template_dir} is not a copier template: no copier.yml")
+        cookiecutter_json = template_dir / "cookiecutter.json"
+        if cookiecutter_json.is_file():
+            keys = json.loads(cookiecutter_json.read_text(encoding="utf-8"))
+            return TemplateMeta(None, "", {}, tuple(k for k in keys if not k.startswith("_")))
+        raise InputError(f"{template_dir} is not a template: no copier.yml or cookiecutter.json")
     text = path.read_text(encoding="utf-8")
     # Only the `_dlgen:` block is needed; copier-specific tags like !include are not resolved here.
     data = yaml.load(text, Loader=_MetaLoader) or {}  # noqa: S506
