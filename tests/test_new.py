@@ -426,3 +426,14 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
     debug = dlgen("--debug", "new", str(tmp_path / "busy"), "--defaults", cwd=tmp_path)
     assert plain.returncode == debug.returncode == 3
     assert "Traceback" not in plain.stderr and "Traceback" in debug.stderr
+
+
+def test_when_conditions_decide_what_is_asked_and_recorded(tmp_path: Path) -> None:
+    assert invoke("new", str(tmp_path / "a"), "--defaults", "--no-git").code == 0
+    assert (
+        "dvc_remote_url" not in yaml.safe_load((tmp_path / "a/.dlgen.yml").read_text())["answers"]
+    )
+    result = invoke("new", str(tmp_path / "b"), "--defaults", "--no-git", "--data", "dvc_remote=s3")
+    assert result.code == 0, result.err
+    answers = yaml.safe_load((tmp_path / "b/.dlgen.yml").read_text())["answers"]
+    assert answers["dvc_remote_url"] == "s3://my-bucket/b"
