@@ -96,12 +96,20 @@ def _str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _policy(data: Any, where: str) -> Policy:
+def _section(data: Any, name: str, allowed: set[str], where: str) -> dict[str, Any] | None:
+    """A nested mapping with only `allowed` keys, or None when absent."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise _fail(name, "must be a mapping", where)
+    _unknown(data, allowed, f"{name}.", where)
+    return data
+
+
+def _policy(raw: Any, where: str) -> Policy:
+    data = _section(raw, "policy", _POLICY, where)
     if data is None:
         return Policy()
-    if not isinstance(data, dict):
-        raise _fail("policy", "must be a mapping", where)
-    _unknown(data, _POLICY, "policy.", where)
     return Policy(
         create_only=_str_list(data, "create_only", where),
         enforced=_str_list(data, "enforced", where),
@@ -120,12 +128,10 @@ def policy_from_meta(meta: Mapping[str, Any], where: str) -> Policy:
     return _policy({**data, **extra}, where)
 
 
-def _check(data: Any, where: str) -> CheckConfig:
+def _check(raw: Any, where: str) -> CheckConfig:
+    data = _section(raw, "check", _CHECK, where)
     if data is None:
         return CheckConfig()
-    if not isinstance(data, dict):
-        raise _fail("check", "must be a mapping", where)
-    _unknown(data, _CHECK, "check.", where)
     ignore = data.get("ignore") or {}
     if not isinstance(ignore, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in ignore.items()

@@ -10,6 +10,26 @@ from pathlib import Path
 from dlgen.errors import ProcessError
 
 
+def _spawn(
+    cmd: list[str], cwd: Path | None, env: Mapping[str, str] | None, stdin: bytes | None
+) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            cmd,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            input=stdin,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError as e:
+        raise ProcessError(cmd, 127, "", f"{cmd[0]}: command not found") from e
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
 def run(
     cmd: list[str],
     cwd: Path | None = None,
@@ -19,47 +39,25 @@ def run(
     stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `cmd` capturing text output; raise ProcessError on a non-zero exit when `check`."""
-    try:
-        proc = subprocess.run(
-            cmd,
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            check=False,
-        )
-    except FileNotFoundError as e:
-        raise ProcessError(cmd, 127, "", f"{cmd[0]}: command not found") from e
-    if check and proc.returncode != 0:
-        raise ProcessError(cmd, proc.returncode, proc.stdout, proc.stderr)
-    return proc
+    done = _spawn(
+        cmd, cwd, env, None if stdin is None else stdin.encode("utf-8", "surrogateescape")
+    )
+    result = subprocess.CompletedProcess(
+        cmd, done.returncode, _text(done.stdout), _text(done.stderr)
+    )
+    if check and result.returncode != 0:
+        raise ProcessError(cmd, result.returncode, result.stdout, result.stderr)
+    return result
 
 
 def run_bytes(
     cmd: list[str], cwd: Path | None = None, env: Mapping[str, str] | None = None
 ) -> bytes:
     """Run `cmd` and return its raw stdout (blobs, archives); raise ProcessError on failure."""
-    try:
-        proc = subprocess.run(
-            cmd,
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError as e:
-        raise ProcessError(cmd, 127, "", f"{cmd[0]}: command not found") from e
-    if proc.returncode != 0:
-        raise ProcessError(
-            cmd,
-            proc.returncode,
-            proc.stdout.decode(errors="replace"),
-            proc.stderr.decode(errors="replace"),
-        )
-    return proc.stdout
+    done = _spawn(cmd, cwd, env, None)
+    if done.returncode != 0:
+        raise ProcessError(cmd, done.returncode, _text(done.stdout), _text(done.stderr))
+    return done.stdout
 
 
 @contextmanager
