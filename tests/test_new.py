@@ -437,3 +437,16 @@ def test_when_conditions_decide_what_is_asked_and_recorded(tmp_path: Path) -> No
     assert result.code == 0, result.err
     answers = yaml.safe_load((tmp_path / "b/.dlgen.yml").read_text())["answers"]
     assert answers["dvc_remote_url"] == "s3://my-bucket/b"
+
+
+def test_new_in_the_current_empty_directory(tmp_path: Path) -> None:
+    here = tmp_path / "here-proj"
+    here.mkdir()
+    inode = here.stat().st_ino
+    result = invoke("new", ".", "--defaults", "--no-hooks", cwd=here)
+    assert result.code == 0, result.err
+    assert here.stat().st_ino == inode
+    assert (
+        yaml.safe_load((here / ".dlgen.yml").read_text())["answers"]["project_name"] == "here-proj"
+    )
+    assert git("status", "--porcelain", cwd=here) == ""

@@ -190,7 +190,11 @@ def _staging(dst: Path) -> Iterator[Path]:
 
 
 def _move_into_place(out: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.is_dir():
-        dst.rmdir()  # empty, checked before rendering
-    out.rename(dst)
+    """Rename the render to `dst`; an existing (empty) `dst` keeps its inode, so a shell inside it
+    stays valid."""
+    if not dst.is_dir():
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        out.rename(dst)
+        return
+    for child in out.iterdir():
+        child.rename(dst / child.name)
