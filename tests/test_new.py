@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -450,3 +451,20 @@ def test_new_in_the_current_empty_directory(tmp_path: Path) -> None:
         yaml.safe_load((here / ".dlgen.yml").read_text())["answers"]["project_name"] == "here-proj"
     )
     assert git("status", "--porcelain", cwd=here) == ""
+
+
+def test_template_in_a_repository_subdirectory_at_a_ref(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    repo = template_factory({f"templates/mine/{k}": v for k, v in SIMPLE.items()})
+    repo.release("v1")
+    repo.write({"templates/mine/README.md.jinja": "# {{ name }} v2\n"})
+    repo.release("v2")
+    repo.write({"templates/mine/README.md.jinja": "# {{ name }} work in progress\n"})
+    sub = repo.root / "templates/mine"
+    assert invoke("new", str(tmp_path / "a"), "--template", f"{sub}@v1", "--defaults").code == 0
+    assert (tmp_path / "a/README.md").read_text() == "# demo\n"
+    record = yaml.safe_load((tmp_path / "a/.dlgen.yml").read_text())
+    assert record["template_version"] == "v1" and record["template_commit"]
+    assert invoke("new", str(tmp_path / "b"), "--template", str(sub), "--defaults").code == 0
+    assert (tmp_path / "b/README.md").read_text() == "# demo work in progress\n"

@@ -121,7 +121,8 @@ def _describe(repo: Path, commit: str) -> str:
 
 
 @contextmanager
-def _from_git(spec: str, url: str, ref: str | None) -> Iterator[Source]:
+def _from_git(spec: str, url: str, ref: str | None, subdir: str = "") -> Iterator[Source]:
+    """Clone `url`, export `ref` (default: newest version tag, else HEAD), yield it as a Source."""
     with tempfile.TemporaryDirectory(prefix="dlgen-tpl-") as tmp:
         clone = Path(tmp) / "repo"
         try:
@@ -136,9 +137,11 @@ def _from_git(spec: str, url: str, ref: str | None) -> Iterator[Source]:
             raise InputError(f"template {url!r} has no tag, branch or commit {ref!r}")
         export = Path(tmp) / "export"
         _export(clone, commit, export)
+        if not (export / subdir).is_dir():
+            raise InputError(f"template {spec!r} does not exist at {ref!r}")
         version = ref if ref != "HEAD" else _describe(clone, commit)
-        name = Path(url.rstrip("/")).name.removesuffix(".git")
-        yield Source(spec, export, version, commit, False, name)
+        name = Path(subdir or url.rstrip("/")).name.removesuffix(".git")
+        yield Source(spec, export / subdir, version, commit, False, name)
 
 
 @contextmanager
@@ -168,11 +171,14 @@ def resolve(spec: str, ref: str | None = None, *, base: Path | None = None) -> I
             "a directory, nor a git URL"
         )
     top = git.toplevel(path)
-    if top == path and git.rev_parse("HEAD", path) is not None:
-        with _from_git(source, str(path), ref) as src:
+    committed = top is not None and git.rev_parse("HEAD", top) is not None
+    # A repository root is a git source; a folder inside one is, when a ref is asked for
+    # (copier silently ignores --vcs-ref there): the repository's tags are not its versions.
+    if top is not None and committed and (top == path or ref is not None):
+        with _from_git(source, str(top), ref, path.relative_to(top).as_posix()) as src:
             yield src
         return
     if ref is not None:
-        raise InputError(f"template {source!r} is not a git repository root; it has no ref {ref!r}")
+        raise InputError(f"template {source!r} is not in a git repository; it has no ref {ref!r}")
     meta = read_meta(path)
     yield Source(source, path, meta.version or "0", None, False, path.name)
