@@ -11,6 +11,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 BIN = Path(os.environ.get("DLGEN_BENCH_BIN", Path(shutil.which("dlgen") or "dlgen").parent))
+REPO = Path(__file__).resolve().parents[1]
+
+# Users run installed code with bytecode caches; an editable checkout under PYTHONDONTWRITEBYTECODE
+# would recompile dlgen on every run and time the compiler instead.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+subprocess.run([str(BIN / "python"), "-m", "compileall", "-q", str(REPO / "generator")], check=True)
 
 
 def tool(name: str) -> str:

@@ -39,7 +39,7 @@ def test_version() -> None:
     assert result.code == 0 and result.out == f"dlgen, version {__version__}\n"
 
 
-COMMANDS = ["new", "templates"]
+COMMANDS = ["new", "templates", "check"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

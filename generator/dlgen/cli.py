@@ -113,6 +113,29 @@ def templates() -> int:
     return 0
 
 
+@cli.command()
+@_project
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
+def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
+    """Check that the project at PATH still honours its template (read-only, offline)."""
+    from pathlib import Path
+
+    from dlgen.check import check as run_check
+
+    report = run_check(Path(path), only=only)
+    out(report.to_json(strict) if fmt == "json" else report.to_text(strict))
+    return report.exit_code(strict)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, map errors to exit codes, tracebacks only with --debug."""
     args = sys.argv[1:] if argv is None else argv

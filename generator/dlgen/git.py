@@ -7,7 +7,6 @@ and commits dlgen makes carry a fixed author so they never depend on the user's 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,6 +113,8 @@ def delete_ref(ref: str, cwd: Path) -> None:
 @contextmanager
 def temp_index(cwd: Path) -> Iterator[dict[str, str]]:
     """An environment whose GIT_INDEX_FILE is a fresh temporary index, removed afterwards."""
+    import tempfile  # not at module level: `dlgen check` imports this module and never needs it
+
     gitdir = git_path(cwd, ".")
     fd, name = tempfile.mkstemp(prefix="dlgen-index-", dir=gitdir)
     os.close(fd)

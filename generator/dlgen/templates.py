@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import tarfile
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +108,9 @@ def newest_version_tag(repo: Path) -> str | None:
 
 def _export(repo: Path, ref: str, dst: Path) -> None:
     """Write the tree of `ref` into `dst` (no .git): a clean, versioned template snapshot."""
+    import tarfile
+    from io import BytesIO
+
     data = git.git_bytes(["archive", "--format=tar", ref], repo)
     with tarfile.open(fileobj=BytesIO(data)) as tar:
         tar.extractall(dst, filter="tar")
@@ -123,6 +123,8 @@ def _describe(repo: Path, commit: str) -> str:
 @contextmanager
 def _from_git(spec: str, url: str, ref: str | None, subdir: str = "") -> Iterator[Source]:
     """Clone `url`, export `ref` (default: newest version tag, else HEAD), yield it as a Source."""
+    import tempfile  # lazy, like tarfile: `dlgen check` imports this module for bundled_names()
+
     with tempfile.TemporaryDirectory(prefix="dlgen-tpl-") as tmp:
         clone = Path(tmp) / "repo"
         try:
