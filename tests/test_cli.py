@@ -39,7 +39,7 @@ def test_version() -> None:
     assert result.code == 0 and result.out == f"dlgen, version {__version__}\n"
 
 
-COMMANDS = ["new", "templates", "check"]
+COMMANDS = ["new", "templates", "check", "update", "adopt", "diff"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

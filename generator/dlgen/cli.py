@@ -136,6 +136,60 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
     return report.exit_code(strict)
 
 
+@cli.command()
+@_project
+@click.option("--to", metavar="REF", help="Template version (git ref) to update to.")
+@_data
+@click.option("--dry-run", is_flag=True, help="Show what would change and conflict; touch nothing.")
+@click.option("--abort", is_flag=True, help="Undo an update in progress.")
+def update(path: str, to: str | None, data: tuple[str, ...], dry_run: bool, abort: bool) -> int:
+    """Update the project at PATH to a newer template version by a real git merge."""
+    from pathlib import Path
+
+    from dlgen.update import update as run_update
+
+    result = run_update(Path(path), to=to, data=parse_data(data), dry_run=dry_run, abort=abort)
+    for line in result.lines():
+        out(line)
+    return result.exit_code
+
+
+@cli.command()
+@_project
+@click.option(
+    "--template",
+    "-t",
+    required=True,
+    metavar="NAME|PATH|URL[@REF]",
+    help="The template (and version) the project corresponds to.",
+)
+@_data
+def adopt(path: str, template: str | None, data: tuple[str, ...]) -> int:
+    """Link the repository at PATH to a template version without changing any file."""
+    from pathlib import Path
+
+    from dlgen.adopt import adopt as run_adopt
+
+    for line in run_adopt(Path(path), template=template, data=parse_data(data)).lines():
+        out(line)
+    return 0
+
+
+@cli.command()
+@_project
+@click.option("--stat", is_flag=True, help="Summary of changes per file.")
+@click.option("--name-only", is_flag=True, help="Only the changed paths (with their status).")
+def diff(path: str, stat: bool, name_only: bool) -> int:
+    """Show the project's local deviations from its template."""
+    from pathlib import Path
+
+    from dlgen.diff import diff as run_diff
+
+    text = run_diff(Path(path), stat=stat, name_only=name_only)
+    sys.stdout.write(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, map errors to exit codes, tracebacks only with --debug."""
     args = sys.argv[1:] if argv is None else argv

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlgen import proc
+from dlgen.errors import ProcessError
 
 _SCRUB = (
     "GIT_DIR",
@@ -226,3 +227,79 @@ def list_files(rev: str, cwd: Path) -> list[str]:
 def show_file(rev: str, path: str, cwd: Path) -> bytes:
     """The bytes of `path` at `rev`."""
     return git_bytes(["show", f"{rev}:{path}"], cwd)
+
+
+# --- update -------------------------------------------------------------------------------------
+
+
+def in_progress(cwd: Path) -> list[str]:
+    """Operations git is in the middle of (merge, rebase, cherry-pick, revert, bisect)."""
+    names = {
+        "MERGE_HEAD": "merge",
+        "rebase-merge": "rebase",
+        "rebase-apply": "rebase",
+        "CHERRY_PICK_HEAD": "cherry-pick",
+        "REVERT_HEAD": "revert",
+        "BISECT_LOG": "bisect",
+    }
+    return sorted({op for name, op in names.items() if git_path(cwd, name).exists()})
+
+
+def has_remote(cwd: Path, name: str) -> bool:
+    """Whether remote `name` is configured."""
+    return name in git(["remote"], cwd).split()
+
+
+def merge_tree(ours: str, theirs: str, cwd: Path) -> tuple[str, list[str]]:
+    """Merge without touching index or work tree: (result tree, conflicted paths)."""
+    r = proc.run(
+        ["git", "merge-tree", "--write-tree", "--name-only", "-z", ours, theirs],
+        cwd=cwd,
+        env=_env(),
+        check=False,
+    )
+    if r.returncode not in (0, 1):
+        raise ProcessError(["git", "merge-tree"], r.returncode, r.stdout, r.stderr)
+    head, _, rest = r.stdout.partition("\0")
+    conflicts = rest.split("\0\0", 1)[0].split("\0") if r.returncode == 1 else []
+    return head.strip(), sorted({p for p in conflicts if p})
+
+
+def merge_no_commit(branch: str, message: str, cwd: Path) -> bool:
+    """`git merge --no-ff --no-commit` with zdiff3 markers; False when conflicts remain."""
+    args = [
+        "-c",
+        "merge.conflictStyle=zdiff3",
+        "merge",
+        "--no-ff",
+        "--no-commit",
+        "-m",
+        message,
+        branch,
+    ]
+    return git_rc(args, cwd) == 0
+
+
+def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
+    """Unmerged path -> {stage: blob} (1 base, 2 ours, 3 theirs)."""
+    out: dict[str, dict[int, str]] = {}
+    for entry in _z(git(["ls-files", "-u", "-z"], cwd)):
+        meta, _, path = entry.partition("\t")
+        _mode, blob, stage = meta.split()
+        out.setdefault(path, {})[int(stage)] = blob
+    return out
+
+
+def cat_blob(blob: str, cwd: Path) -> bytes:
+    """The bytes of a blob."""
+    return git_bytes(["cat-file", "blob", blob], cwd)
+
+
+def is_ancestor(a: str, b: str, cwd: Path) -> bool:
+    """Whether commit `a` is an ancestor of (or equal to) `b`."""
+    return git_rc(["merge-base", "--is-ancestor", a, b], cwd) == 0
+
+
+def tree_of(rev: str, cwd: Path) -> str:
+    """The tree id of a commit."""
+    return git(["rev-parse", f"{rev}^{{tree}}"], cwd).strip()

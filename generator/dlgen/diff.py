@@ -1,0 +1,24 @@
+"""`dlgen diff`: the project's local deviations from its template's pristine render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlgen import answers, git, template_branch
+from dlgen.errors import UnsafeStateError
+
+
+def diff(project: Path, *, stat: bool = False, name_only: bool = False) -> str:
+    """`git diff` from the template branch tip to the work tree, on template-owned paths only."""
+    project = project.resolve()
+    top = git.toplevel(project)
+    if top is None:
+        raise UnsafeStateError(f"{project} is not in a git repository")
+    record = answers.load(project)
+    tip = template_branch.tip(top, record.branch)
+    if tip is None:
+        raise UnsafeStateError(f"no branch {record.branch}: run `dlgen adopt` first")
+    prefix = "" if project == top else project.relative_to(top).as_posix() + "/"
+    owned = [p for p in git.list_files(tip, top) if p.startswith(prefix)]
+    mode = ["--stat"] if stat else ["--name-status"] if name_only else []
+    return git.git(["diff", "--no-color", *mode, tip, "--", *owned], top) if owned else ""
