@@ -1,0 +1,1 @@
+"""Data: the synthetic data set, its seeded split, and the loaders."""

@@ -1,0 +1,80 @@
+"""Datasets and loaders: seeded shuffling, per-rank sharding, resumable mid-epoch."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+from ..config import Config
+from ..training.distributed import Dist
+
+
+def load_split(config: Config, split: str) -> TensorDataset:
+    """One split written by `prepare`."""
+    path = Path(config.data.processed_dir) / f"{split}.pt"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `prepare` (or `dvc repro prepare`) first")
+    data = torch.load(path, weights_only=True)
+    return TensorDataset(data["inputs"], data["targets"])
+
+
+class ResumableSampler(DistributedSampler[int]):
+    """DistributedSampler that can start an epoch part-way, so a resumed run sees the same
+    batches an uninterrupted one would have seen."""
+
+    def __init__(self, dataset: TensorDataset, dist: Dist, *, shuffle: bool, seed: int) -> None:
+        super().__init__(
+            dataset,
+            num_replicas=dist.world_size,
+            rank=dist.rank,
+            shuffle=shuffle,
+            seed=seed,
+            drop_last=shuffle,
+        )
+        self.start = 0
+
+    def set_position(self, epoch: int, consumed: int) -> None:
+        """Start `epoch` after its first `consumed` samples of this rank."""
+        self.set_epoch(epoch)
+        self.start = consumed
+
+    def __iter__(self) -> Iterator[int]:
+        indices = list(super().__iter__())
+        start, self.start = self.start, 0
+        return iter(indices[start:])
+
+    def __len__(self) -> int:
+        return self.num_samples - self.start
+
+
+def seed_worker(_worker_id: int) -> None:
+    """Seed NumPy and `random` in a worker from the seed torch gave it (torch's own is set)."""
+    seed = torch.initial_seed() % 2**32
+    np.random.seed(seed)  # noqa: NPY002 - the legacy global RNG that augmentation code uses
+    random.seed(seed)
+
+
+def make_loader(
+    config: Config, split: str, dist: Dist, *, train: bool
+) -> DataLoader[tuple[torch.Tensor, ...]]:
+    """A DataLoader over `split`: shuffled and sharded for training, in order for evaluation."""
+    dataset = load_split(config, split)
+    sampler = ResumableSampler(dataset, dist, shuffle=train, seed=config.seed)
+    return DataLoader(
+        dataset,
+        batch_size=config.data.batch_size,
+        sampler=sampler,
+        num_workers=config.data.num_workers,
+        pin_memory=torch.cuda.is_available(),
+        drop_last=train,
+        persistent_workers=config.data.num_workers > 0,
+        worker_init_fn=seed_worker,
+        # Its own generator: creating an iterator must not draw from the global RNG, or a
+        # resumed run's dropout masks would differ from an uninterrupted run's.
+        generator=torch.Generator().manual_seed(config.seed),
+    )

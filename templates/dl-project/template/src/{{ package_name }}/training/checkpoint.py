@@ -1,0 +1,89 @@
+"""Checkpoints: full training state, written atomically, best-k plus last, weights_only-safe.
+
+Every value saved is a tensor or a plain Python type, so `torch.load(path, weights_only=True)`
+(the default since PyTorch 2.6) loads it: no pickled config objects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+LAST = "last.pt"
+LEDGER = "checkpoints.json"
+
+
+@dataclass
+class Progress:
+    """Where training stands: enough to continue exactly where it stopped."""
+
+    epoch: int = 0  # completed epochs
+    step: int = 0  # optimizer steps taken
+    data_epoch: int = 0  # passes started over the training data
+    consumed: int = 0  # samples of this rank consumed in the current data pass
+    best_metric: float | None = None
+    bad_epochs: int = 0  # epochs since the best one (early stopping)
+    run_id: str = ""
+    best: list[dict[str, Any]] = field(default_factory=list)  # [{"path", "epoch", "metric"}]
+
+
+def save_atomic(payload: dict[str, Any], path: Path) -> None:
+    """Write to a temporary file in the same directory, then rename over `path`."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def load(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint with `weights_only=True`."""
+    payload: dict[str, Any] = torch.load(path, map_location=map_location, weights_only=True)
+    return payload
+
+
+def progress_of(payload: dict[str, Any]) -> Progress:
+    """The Progress stored in a checkpoint."""
+    return Progress(**payload["progress"])
+
+
+def save(
+    run_dir: Path,
+    payload: dict[str, Any],
+    progress: Progress,
+    *,
+    metric: float,
+    higher_is_better: bool,
+    keep_best: int,
+) -> None:
+    """Save `last.pt`; keep this epoch as `epoch-N.pt` if it is among the best `keep_best`."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    name = f"epoch-{progress.epoch:04d}.pt"
+    ranked = sorted(
+        [*progress.best, {"path": name, "epoch": progress.epoch, "metric": metric}],
+        key=lambda e: e["metric"],
+        reverse=higher_is_better,
+    )
+    kept, dropped = ranked[:keep_best], ranked[keep_best:]
+    progress.best = kept
+    payload["progress"] = asdict(progress)
+    if any(e["path"] == name for e in kept):
+        save_atomic(payload, run_dir / name)
+    save_atomic(payload, run_dir / LAST)
+    for entry in dropped:
+        (run_dir / entry["path"]).unlink(missing_ok=True)
+    ledger = {"last": LAST, "best": kept}
+    (run_dir / LEDGER).write_text(json.dumps(ledger, indent=2) + "\n", encoding="utf-8")
+
+
+def best_path(run_dir: Path) -> Path:
+    """The best checkpoint of a run (last.pt when none was ranked)."""
+    ledger_path = run_dir / LEDGER
+    if ledger_path.exists():
+        best = json.loads(ledger_path.read_text(encoding="utf-8"))["best"]
+        if best:
+            return run_dir / str(best[0]["path"])
+    return run_dir / LAST

@@ -1,0 +1,73 @@
+"""Generated projects, for a matrix in which every value of every question appears at least once:
+generate -> install -> ruff, mypy, fast tests -> dvc repro and 2-process torchrun -> pre-commit
+run --all-files -> hadolint, actionlint, check-jsonschema. Marker e2e; one shared venv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import generate, run
+
+pytestmark = pytest.mark.e2e
+
+MATRIX: dict[str, dict[str, str]] = {
+    "defaults": {},
+    "tabular-uv-gitlab": {
+        "task": "tabular_regression", "env_manager": "uv", "cuda": "cpu", "tracker": "mlflow",
+        "ci": "gitlab", "dvc_remote": "local", "docker": "false", "serving": "none",
+        "export_formats": "onnx", "notebooks": "false", "docs": "mkdocs", "slurm": "true",
+        "license": "Apache-2.0", "python_version": "3.10",
+    },
+    "sequence-both-s3": {
+        "task": "sequence_classification", "cuda": "cu126", "tracker": "wandb", "ci": "both",
+        "dvc_remote": "s3", "export_formats": "torchscript", "license": "BSD-3-Clause",
+        "python_version": "3.12",
+    },
+    "image-bare-gcs": {
+        "cuda": "cu130", "tracker": "none", "ci": "none", "dvc_remote": "gcs", "serving": "none",
+        "export_formats": "none", "notebooks": "false", "docs": "mkdocs", "slurm": "true",
+        "license": "proprietary", "python_version": "3.13",
+    },
+    "tabular-azure": {"task": "tabular_regression", "dvc_remote": "azure", "ci": "both"},
+    "sequence-ssh": {"task": "sequence_classification", "dvc_remote": "ssh", "docker": "false"},
+}
+
+
+@pytest.mark.parametrize("case", MATRIX)
+def test_generated_project(case: str, tmp_path: Path, shared_venv: Path,
+                           e2e_env: dict[str, str]) -> None:
+    project = generate(tmp_path / f"proj-{case}", MATRIX[case], e2e_env)
+    py = str(shared_venv / "bin" / "python")
+    (project / ".venv").symlink_to(shared_venv)  # what `make install` would have created
+    run([py, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", "."],
+        cwd=project, env=e2e_env)
+    run([py, "-m", "ruff", "check", "."], cwd=project, env=e2e_env)
+    run([py, "-m", "ruff", "format", "--check", "."], cwd=project, env=e2e_env)
+    run([py, "-m", "mypy"], cwd=project, env=e2e_env)
+    run([py, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=e2e_env)
+    # The project's own e2e tests: `dvc repro` in a copy, and torchrun with 2 processes (gloo).
+    run([py, "-m", "pytest", "-q", "-m", "e2e", "-p", "no:cacheprovider"], cwd=project,
+        env=e2e_env)
+    run([py, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"], cwd=project,
+        env=e2e_env, timeout=1800)
+    assert run(["git", "status", "--porcelain"], cwd=project, env=e2e_env) == ""
+    validate(project, shared_venv, e2e_env)
+
+
+def validate(project: Path, venv: Path, env: dict[str, str]) -> None:
+    """The linters of each shipped configuration, called directly."""
+    bin_dir = venv / "bin"
+    schema = [str(bin_dir / "check-jsonschema"), "--builtin-schema"]
+    if (project / "Dockerfile").exists():
+        run([str(bin_dir / "hadolint"), "Dockerfile"], cwd=project, env=env)
+        run([*schema, "vendor.compose-spec", "compose.yaml"], cwd=project, env=env)
+    workflows = sorted(str(p) for p in (project / ".github/workflows").glob("*.yml"))
+    if workflows:
+        run([str(bin_dir / "actionlint"), *workflows], cwd=project, env=env)
+        run([*schema, "vendor.github-workflows", *workflows], cwd=project, env=env)
+        run([*schema, "vendor.dependabot", ".github/dependabot.yml"], cwd=project, env=env)
+    if (project / ".gitlab-ci.yml").exists():
+        run([*schema, "vendor.gitlab-ci", ".gitlab-ci.yml"], cwd=project, env=env)
+    run(["dlgen", "check", "--strict"], cwd=project, env=env)
