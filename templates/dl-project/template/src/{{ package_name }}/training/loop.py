@@ -122,7 +122,7 @@ def _optimizer_step(run: _Run) -> torch.Tensor:
         total += loss.detach()
     if run.config.optim.grad_clip > 0:
         run.scaler.unscale_(run.optimizer)
-        nn.utils.clip_grad_norm_(run.model.parameters(), run.config.optim.grad_clip)
+        nn.utils.clip_grad_norm_(run.model.parameters(), run.config.optim.grad_clip, foreach=True)
     run.scaler.step(run.optimizer)
     run.scaler.update()
     run.scheduler.step()

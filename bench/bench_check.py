@@ -1,0 +1,80 @@
+"""`dlgen check` on a generated project, beside `cruft check` and `copier check-update` on
+comparable projects (the same 42-file template). Median of N runs each, paired.
+
+Run: python bench/bench_check.py [--runs 21]
+Goal (issue #5): dlgen check median <= 0.1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from common import paired, report, timed, tool
+from fixtures import commit_all, cookiecutter_template, copier_template, git
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dlgen-bench-check-") as tmp:
+        work = Path(tmp)
+        ctpl = copier_template(work / "copier-tpl")
+        cctpl = cookiecutter_template(work / "cc-tpl")
+        bundled = work / "bundled"
+        subprocess.run(
+            [tool("dlgen"), "new", str(bundled), "--defaults", "--no-hooks"],
+            check=True,
+            capture_output=True,
+        )
+        dl = work / "dl"
+        subprocess.run(
+            [tool("dlgen"), "new", str(dl), "--template", f"{ctpl}@v1", "--defaults", "--no-hooks"],
+            check=True,
+            capture_output=True,
+        )
+        cp = work / "cp"
+        subprocess.run(
+            [tool("copier"), "copy", "--defaults", "--vcs-ref", "v1", str(ctpl), str(cp)],
+            check=True,
+            capture_output=True,
+        )
+        git("init", "-q", cwd=cp)
+        commit_all(cp, "init")
+        subprocess.run(
+            [tool("cruft"), "create", "--no-input", "--checkout", "v1", str(cctpl)],
+            cwd=work,
+            check=True,
+            capture_output=True,
+        )
+        samples = paired(
+            args.runs,
+            {
+                "dlgen check (dl-project)": lambda _i: timed([tool("dlgen"), "check"], cwd=bundled),
+                "dlgen check (42-file template)": lambda _i: timed(
+                    [tool("dlgen"), "check"], cwd=dl
+                ),
+                "cruft check": lambda _i: _allow_fail([tool("cruft"), "check"], work / "demo"),
+                "copier check-update": lambda _i: _allow_fail([tool("copier"), "check-update"], cp),
+            },
+        )
+    report("Template check, median of paired runs", samples, baseline="cruft check")
+    median = statistics.median(samples["dlgen check (dl-project)"])
+    print(f"\n  dlgen check median = {median * 1000:.0f} ms (goal <= 100 ms)")
+
+
+def _allow_fail(cmd: list[str], cwd: Path) -> float:
+    """cruft/copier exit non-zero when an update exists (v2 does): time them all the same."""
+    import time
+
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()

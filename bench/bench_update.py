@@ -1,0 +1,204 @@
+"""`dlgen update` against `copier update` and `cruft update` on the same template jump (v1 -> v2),
+paired runs; then dlgen alone with 30k committed user files, and with 2 GB of ignored data.
+
+Run: python bench/bench_update.py [--runs N] [--user-files 30000]
+Goals (issue #4): dlgen <= 0.5x copier and <= 1.0x cruft; 30k files / 0 files <= 1.10x;
+2 GB ignored data adds <= 5 %; peak memory flat in user files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from common import paired, report, tool
+from fixtures import commit_all, cookiecutter_template, copier_template, git
+
+ENV = {
+    "GIT_AUTHOR_NAME": "b",
+    "GIT_AUTHOR_EMAIL": "b@x",
+    "GIT_COMMITTER_NAME": "b",
+    "GIT_COMMITTER_EMAIL": "b@x",
+}
+MEASURE = (
+    "import resource, subprocess, sys, time, json\n"
+    "start = time.perf_counter()\n"
+    "rc = subprocess.run(sys.argv[1:], capture_output=True).returncode\n"
+    "wall = time.perf_counter() - start\n"
+    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(json.dumps({'rc': rc, 'wall': wall, 'rss_kb': rss}))\n"
+)
+
+
+def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, *cmd],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **ENV},
+    )
+    result: dict[str, float] = json.loads(out.stdout)
+    if result["rc"] not in (0, 4):
+        raise SystemExit(f"{cmd} failed with {result['rc']} in {cwd}")
+    return result
+
+
+def reset(project: Path, head: str, branch: str | None) -> None:
+    git("merge", "--abort", cwd=project) if (project / ".git/MERGE_HEAD").exists() else None
+    git("reset", "-q", "--hard", head, cwd=project)
+    git("clean", "-qfdx", "-e", "data", cwd=project)
+    if branch:
+        git("update-ref", "refs/heads/dlgen/template", branch, cwd=project)
+        for ref in ("refs/dlgen/orig-template", "refs/dlgen/orig-head"):
+            subprocess.run(["git", "update-ref", "-d", ref], cwd=project, check=False)
+
+
+def dlgen_project(work: Path, tpl: Path, name: str, user_files: int = 0) -> tuple[Path, str, str]:
+    project = work / name
+    subprocess.run(
+        [tool("dlgen"), "new", str(project), "--template", f"{tpl}@v1", "--defaults", "--no-hooks"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **ENV},
+    )
+    for i in range(user_files):
+        sub = project / "user" / f"d{i // 1000}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"f{i}.txt").write_text(f"user file {i}\n")
+    (project / "config.yaml").write_text("name: demo\nlr: 0.1\nepochs: 20\n")
+    commit_all(project, "user work")
+    return (
+        project,
+        git("rev-parse", "HEAD", cwd=project).strip(),
+        git("rev-parse", "dlgen/template", cwd=project).strip(),
+    )
+
+
+def compare_tools(work: Path, runs: int) -> None:
+    ctpl = copier_template(work / "copier-tpl")
+    cctpl = cookiecutter_template(work / "cc-tpl")
+    dl, dl_head, dl_branch = dlgen_project(work, ctpl, "dlgen-proj")
+    cp = work / "copier-proj"
+    subprocess.run(
+        [tool("copier"), "copy", "--defaults", "--vcs-ref", "v1", str(ctpl), str(cp)],
+        check=True,
+        capture_output=True,
+    )
+    git("init", "-q", cwd=cp)
+    commit_all(cp, "init")
+    (cp / "config.yaml").write_text("name: demo\nlr: 0.1\nepochs: 20\n")
+    commit_all(cp, "user work")
+    cp_head = git("rev-parse", "HEAD", cwd=cp).strip()
+    subprocess.run(
+        [tool("cruft"), "create", "--no-input", "--checkout", "v1", str(cctpl)],
+        cwd=work,
+        check=True,
+        capture_output=True,
+    )
+    cr = work / "demo"
+    git("init", "-q", cwd=cr)
+    commit_all(cr, "init")
+    (cr / "config.yaml").write_text("name: demo\nlr: 0.1\nepochs: 20\n")
+    commit_all(cr, "user work")
+    cr_head = git("rev-parse", "HEAD", cwd=cr).strip()
+    rss: dict[str, list[float]] = {}
+
+    def case(name: str, cmd: list[str], cwd: Path, head: str, branch: str | None):  # type: ignore[no-untyped-def]
+        def one(_i: int) -> float:
+            reset(cwd, head, branch)
+            result = measured(cmd, cwd)
+            rss.setdefault(name, []).append(result["rss_kb"])
+            return result["wall"]
+
+        return one
+
+    samples = paired(
+        runs,
+        {
+            "copier update": case(
+                "copier update",
+                [tool("copier"), "update", "--defaults", "--vcs-ref", "v2", "--skip-tasks"],
+                cp,
+                cp_head,
+                None,
+            ),
+            "cruft update": case(
+                "cruft update",
+                [tool("cruft"), "update", "-y", "--checkout", "v2"],
+                cr,
+                cr_head,
+                None,
+            ),
+            "dlgen update": case(
+                "dlgen update", [tool("dlgen"), "update", "--to", "v2"], dl, dl_head, dl_branch
+            ),
+        },
+    )
+    report("Update v1 -> v2, 42-file template (paired runs)", samples, baseline="copier update")
+    dlm = statistics.median(samples["dlgen update"])
+    print(
+        f"  dlgen / copier = {dlm / statistics.median(samples['copier update']):.2f} (goal <= 0.5)"
+    )
+    print(
+        f"  dlgen / cruft  = {dlm / statistics.median(samples['cruft update']):.2f} (goal <= 1.0)"
+    )
+    for name, values in rss.items():
+        print(f"  peak RSS {name}: {max(values) / 1024:.0f} MiB")
+
+
+def scale(work: Path, runs: int, user_files: int) -> None:
+    tpl = copier_template(work / "scale-tpl")
+    small = dlgen_project(work, tpl, "small")
+    big = dlgen_project(work, tpl, "big", user_files)
+    data = small[0] / "data"
+    data.mkdir()
+    rss: dict[str, list[float]] = {}
+
+    def case(name: str, proj: tuple[Path, str, str]):  # type: ignore[no-untyped-def]
+        def one(_i: int) -> float:
+            reset(*proj)
+            result = measured([tool("dlgen"), "update", "--to", "v2"], proj[0])
+            rss.setdefault(name, []).append(result["rss_kb"])
+            return result["wall"]
+
+        return one
+
+    samples = paired(
+        runs, {"0 user files": case("0", small), f"{user_files} user files": case("big", big)}
+    )
+    report("dlgen update: committed user files", samples, baseline="0 user files")
+    print(
+        f"  peak RSS: 0 files {max(rss['0']) / 1024:.0f} MiB, "
+        f"{user_files} files {max(rss['big']) / 1024:.0f} MiB"
+    )
+    (small[0] / ".gitignore").write_text("data/\n")
+    commit_all(small[0], "ignore data")
+    small = (small[0], git("rev-parse", "HEAD", cwd=small[0]).strip(), small[2])
+    base = paired(runs, {"no ignored data": case("nodata", small)})
+    for i in range(8):  # 8 x 256 MiB sparse files: 2 GiB of ignored data, no disk blocks used
+        with (data / f"shard{i}.bin").open("wb") as f:
+            f.truncate(256 * 1024 * 1024)
+    with_data = paired(runs, {"2 GiB ignored in data/": case("data", small)})
+    report("dlgen update: ignored data", {**base, **with_data}, baseline="no ignored data")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--user-files", type=int, default=30000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dlgen-bench-update-") as tmp:
+        compare_tools(Path(tmp), args.runs)
+        scale(Path(tmp), args.runs, args.user_files)
+
+
+if __name__ == "__main__":
+    main()

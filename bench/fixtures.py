@@ -1,0 +1,74 @@
+"""Comparable template fixtures for the update/check benchmarks: the same files as a copier
+template (git repo, tags v1/v2) and as a cookiecutter template (for cruft)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+FILES = 40  # a template of realistic size
+
+
+def git(*args: str, cwd: Path) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _files(version: int, var: str) -> dict[str, str]:
+    files = {
+        f"src/module_{i}.py": f"# module {i} of {{{{ {var} }}}}\nVALUE = {i}\n"
+        for i in range(FILES)
+    }
+    files["config.yaml"] = (
+        f"name: {{{{ {var} }}}}\nlr: {0.1 if version == 1 else 0.0003}\nepochs: 10\n"
+    )
+    files["README.md"] = f"# {{{{ {var} }}}}\n\nversion {version}\n"
+    if version == 2:
+        files["callbacks.py"] = "CALLBACKS = []\n"
+        files["src/module_3.py"] += "EXTRA = True\n"
+    return files
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def copier_template(root: Path) -> Path:
+    """A copier template repository with tags v1 and v2."""
+    root.mkdir(parents=True)
+    git("init", "-q", cwd=root)
+    for version in (1, 2):
+        files = {f"{k}.jinja": v for k, v in _files(version, "name").items()}
+        files["copier.yml"] = "name:\n  type: str\n  default: demo\n"
+        files["{{ _copier_conf.answers_file }}.jinja"] = "{{ _copier_answers|to_nice_yaml }}"
+        write(root, files)
+        git("add", "-A", cwd=root)
+        git("commit", "-qm", f"v{version}", cwd=root)
+        git("tag", f"v{version}", cwd=root)
+    return root
+
+
+def cookiecutter_template(root: Path) -> Path:
+    """The same files as a cookiecutter template repository with tags v1 and v2."""
+    root.mkdir(parents=True)
+    git("init", "-q", cwd=root)
+    for version in (1, 2):
+        files = {
+            f"{{{{cookiecutter.project_slug}}}}/{k}": v
+            for k, v in _files(version, "cookiecutter.name").items()
+        }
+        files["cookiecutter.json"] = '{"project_slug": "demo", "name": "demo"}\n'
+        write(root, files)
+        git("add", "-A", cwd=root)
+        git("commit", "-qm", f"v{version}", cwd=root)
+        git("tag", f"v{version}", cwd=root)
+    return root
+
+
+def commit_all(cwd: Path, message: str) -> None:
+    git("add", "-A", cwd=cwd)
+    git("commit", "-qm", message, cwd=cwd)
