@@ -1,1 +1,1 @@
-"""Training: the loop, checkpoints, distributed helpers, reproducibility, pre-emption signals."""
+"""Training: the loop, checkpoints, distributed helpers, reproducibility, preemption signals."""

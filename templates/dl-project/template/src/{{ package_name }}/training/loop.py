@@ -285,7 +285,7 @@ def train(config: Config, stop: StopRequest | None = None) -> TrainResult:
         try:
             while run.progress.epoch < config.train.epochs:
                 train_loss = _train_epoch(run, stop)
-                if stop.requested:  # pre-empted: save mid-epoch state, exit cleanly for requeue
+                if stop.requested:  # preempted: save mid-epoch state, exit cleanly for requeue
                     _save_last(run)
                     result.stopped = "preempted"
                     break
@@ -297,7 +297,7 @@ def train(config: Config, stop: StopRequest | None = None) -> TrainResult:
         finally:
             if tracker is not None:
                 tracker.close()
-        if dist.is_main:  # read by scripts that requeue pre-empted jobs
+        if dist.is_main:  # read by scripts that requeue preempted jobs
             status = {"stopped": result.stopped, "step": result.progress.step}
             run_dir = Path(config.train.run_dir)
             run_dir.mkdir(parents=True, exist_ok=True)

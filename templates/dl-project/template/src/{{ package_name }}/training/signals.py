@@ -1,4 +1,4 @@
-"""Pre-emption: SIGTERM (SLURM, Kubernetes) or SIGUSR1 (`--signal=USR1@120`) asks the loop to
+"""Preemption: SIGTERM (SLURM, Kubernetes) or SIGUSR1 (`--signal=USR1@120`) asks the loop to
 checkpoint at the next step boundary and exit 0, so the job can be requeued and resume."""
 
 from __future__ import annotations
