@@ -14,7 +14,13 @@ import tempfile
 from pathlib import Path
 
 from common import paired, report, timed, tool
-from fixtures import commit_all, cookiecutter_template, copier_template, git
+from fixtures import (
+    cookiecutter_template,
+    copier_project,
+    copier_template,
+    cruft_project,
+    run_tool,
+)
 
 
 def main() -> None:
@@ -25,32 +31,11 @@ def main() -> None:
         work = Path(tmp)
         ctpl = copier_template(work / "copier-tpl")
         cctpl = cookiecutter_template(work / "cc-tpl")
-        bundled = work / "bundled"
-        subprocess.run(
-            [tool("dlgen"), "new", str(bundled), "--defaults", "--no-hooks"],
-            check=True,
-            capture_output=True,
-        )
-        dl = work / "dl"
-        subprocess.run(
-            [tool("dlgen"), "new", str(dl), "--template", f"{ctpl}@v1", "--defaults", "--no-hooks"],
-            check=True,
-            capture_output=True,
-        )
-        cp = work / "cp"
-        subprocess.run(
-            [tool("copier"), "copy", "--defaults", "--vcs-ref", "v1", str(ctpl), str(cp)],
-            check=True,
-            capture_output=True,
-        )
-        git("init", "-q", cwd=cp)
-        commit_all(cp, "init")
-        subprocess.run(
-            [tool("cruft"), "create", "--no-input", "--checkout", "v1", str(cctpl)],
-            cwd=work,
-            check=True,
-            capture_output=True,
-        )
+        bundled, dl = work / "bundled", work / "dl"
+        run_tool(["dlgen", "new", str(bundled), "--defaults", "--no-hooks"])
+        run_tool(["dlgen", "new", str(dl), "--template", f"{ctpl}@v1", "--defaults", "--no-hooks"])
+        cp = copier_project(work, ctpl)
+        cruft = cruft_project(work, cctpl)
         samples = paired(
             args.runs,
             {
@@ -58,7 +43,7 @@ def main() -> None:
                 "dlgen check (42-file template)": lambda _i: timed(
                     [tool("dlgen"), "check"], cwd=dl
                 ),
-                "cruft check": lambda _i: _allow_fail([tool("cruft"), "check"], work / "demo"),
+                "cruft check": lambda _i: _allow_fail([tool("cruft"), "check"], cruft),
                 "copier check-update": lambda _i: _allow_fail([tool("copier"), "check-update"], cp),
             },
         )

@@ -18,7 +18,14 @@ import tempfile
 from pathlib import Path
 
 from common import paired, report, tool
-from fixtures import commit_all, cookiecutter_template, copier_template, git
+from fixtures import (
+    commit_all,
+    cookiecutter_template,
+    copier_project,
+    copier_template,
+    cruft_project,
+    git,
+)
 
 ENV = {
     "GIT_AUTHOR_NAME": "b",
@@ -86,28 +93,12 @@ def compare_tools(work: Path, runs: int) -> None:
     ctpl = copier_template(work / "copier-tpl")
     cctpl = cookiecutter_template(work / "cc-tpl")
     dl, dl_head, dl_branch = dlgen_project(work, ctpl, "dlgen-proj")
-    cp = work / "copier-proj"
-    subprocess.run(
-        [tool("copier"), "copy", "--defaults", "--vcs-ref", "v1", str(ctpl), str(cp)],
-        check=True,
-        capture_output=True,
-    )
-    git("init", "-q", cwd=cp)
-    commit_all(cp, "init")
-    (cp / "config.yaml").write_text("name: demo\nlr: 0.1\nepochs: 20\n")
-    commit_all(cp, "user work")
+    cp = copier_project(work, ctpl)
+    cr = cruft_project(work, cctpl)
+    for project in (cp, cr):
+        (project / "config.yaml").write_text("name: demo\nlr: 0.1\nepochs: 20\n")
+        commit_all(project, "user work")
     cp_head = git("rev-parse", "HEAD", cwd=cp).strip()
-    subprocess.run(
-        [tool("cruft"), "create", "--no-input", "--checkout", "v1", str(cctpl)],
-        cwd=work,
-        check=True,
-        capture_output=True,
-    )
-    cr = work / "demo"
-    git("init", "-q", cwd=cr)
-    commit_all(cr, "init")
-    (cr / "config.yaml").write_text("name: demo\nlr: 0.1\nepochs: 20\n")
-    commit_all(cr, "user work")
     cr_head = git("rev-parse", "HEAD", cwd=cr).strip()
     rss: dict[str, list[float]] = {}
 

@@ -37,36 +37,66 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def copier_template(root: Path) -> Path:
-    """A copier template repository with tags v1 and v2."""
+def _tagged(root: Path, files_of: dict[int, dict[str, str]]) -> Path:
+    """A git repository with one commit per version, tagged v1, v2..."""
     root.mkdir(parents=True)
     git("init", "-q", cwd=root)
-    for version in (1, 2):
-        files = {f"{k}.jinja": v for k, v in _files(version, "name").items()}
-        files["copier.yml"] = "name:\n  type: str\n  default: demo\n"
-        files["{{ _copier_conf.answers_file }}.jinja"] = "{{ _copier_answers|to_nice_yaml }}"
+    for version, files in files_of.items():
         write(root, files)
         git("add", "-A", cwd=root)
         git("commit", "-qm", f"v{version}", cwd=root)
         git("tag", f"v{version}", cwd=root)
     return root
+
+
+def copier_template(root: Path) -> Path:
+    """A copier template repository with tags v1 and v2."""
+    meta = {
+        "copier.yml": "name:\n  type: str\n  default: demo\n",
+        "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml }}",
+    }
+    return _tagged(
+        root,
+        {v: {**{f"{k}.jinja": t for k, t in _files(v, "name").items()}, **meta} for v in (1, 2)},
+    )
 
 
 def cookiecutter_template(root: Path) -> Path:
     """The same files as a cookiecutter template repository with tags v1 and v2."""
-    root.mkdir(parents=True)
-    git("init", "-q", cwd=root)
-    for version in (1, 2):
-        files = {
-            f"{{{{cookiecutter.project_slug}}}}/{k}": v
-            for k, v in _files(version, "cookiecutter.name").items()
-        }
-        files["cookiecutter.json"] = '{"project_slug": "demo", "name": "demo"}\n'
-        write(root, files)
-        git("add", "-A", cwd=root)
-        git("commit", "-qm", f"v{version}", cwd=root)
-        git("tag", f"v{version}", cwd=root)
-    return root
+    slug = "{{cookiecutter.project_slug}}"
+    meta = {"cookiecutter.json": '{"project_slug": "demo", "name": "demo"}\n'}
+    return _tagged(
+        root,
+        {
+            v: {**{f"{slug}/{k}": t for k, t in _files(v, "cookiecutter.name").items()}, **meta}
+            for v in (1, 2)
+        },
+    )
+
+
+def copier_project(work: Path, template: Path) -> Path:
+    """`copier copy` at v1, committed."""
+    project = work / "copier-proj"
+    run_tool(["copier", "copy", "--defaults", "--vcs-ref", "v1", str(template), str(project)])
+    git("init", "-q", cwd=project)
+    commit_all(project, "init")
+    return project
+
+
+def cruft_project(work: Path, template: Path) -> Path:
+    """`cruft create` at v1, committed."""
+    run_tool(["cruft", "create", "--no-input", "--checkout", "v1", str(template)], cwd=work)
+    project = work / "demo"
+    git("init", "-q", cwd=project)
+    commit_all(project, "init")
+    return project
+
+
+def run_tool(cmd: list[str], cwd: Path | None = None) -> None:
+    """Run one of the benchmarked tools from the benchmark's environment; it must succeed."""
+    from common import tool
+
+    subprocess.run([tool(cmd[0]), *cmd[1:]], cwd=cwd, check=True, capture_output=True)
 
 
 def commit_all(cwd: Path, message: str) -> None:
