@@ -96,3 +96,26 @@ def test_cookiecutter_undefined_variable_is_one_line(
     result = invoke("new", str(tmp_path / "u"), "--template", str(tpl.root), "--defaults")
     assert result.code == 1 and result.err.count("\n") == 1
     assert not (tmp_path / "u").exists()
+
+
+def test_cookiecutter_project_updates_by_merge(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    tpl = template_factory(CC)
+    tpl.release("v1")
+    dst = tmp_path / "cc"
+    assert (
+        invoke("new", str(dst), "--template", str(tpl.root), "--defaults", "--no-hooks").code == 0
+    )
+    readme = dst / "README.md"
+    readme.write_text(readme.read_text() + "local notes\n")
+    git("commit", "-qam", "notes", cwd=dst)
+    tpl.write(
+        {"{{cookiecutter.project_slug}}/CHANGELOG.md": "v2 of {{ cookiecutter.project_slug }}\n"}
+    )
+    tpl.release("v2")
+    result = invoke("update", str(dst))
+    assert result.code == 0, result.err
+    assert (dst / "CHANGELOG.md").read_text().startswith("v2 of")
+    assert readme.read_text().endswith("local notes\n")
+    assert yaml.safe_load((dst / ".dlgen.yml").read_text())["template_version"] == "v2"

@@ -171,7 +171,7 @@ def commit_message(rev: str, cwd: Path) -> str:
 
 def dirty_paths(cwd: Path) -> list[str]:
     """Paths modified, staged, deleted or untracked (not ignored) in the work tree."""
-    out = git(["status", "--porcelain=v1", "-z", "--untracked-files=all"], cwd)
+    out = git(["status", "--porcelain=v1", "-z", "--untracked-files=normal"], cwd)
     paths: list[str] = []
     entries = out.split("\0")
     i = 0
@@ -186,8 +186,8 @@ def dirty_paths(cwd: Path) -> list[str]:
 
 
 def unmerged_paths(cwd: Path) -> list[str]:
-    """Paths with unmerged index entries (conflicts)."""
-    return sorted(set(_z(git(["diff", "--name-only", "--diff-filter=U", "-z"], cwd))))
+    """Paths with unmerged index entries (conflicts); reads the index only, not the work tree."""
+    return sorted(unmerged_stages(cwd))
 
 
 @dataclass(frozen=True)
@@ -219,9 +219,10 @@ def diff_trees(a: str, b: str, cwd: Path, *, renames: bool = True) -> list[Chang
     return out
 
 
-def list_files(rev: str, cwd: Path) -> list[str]:
-    """Every file path in the tree of `rev`."""
-    return _z(git(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], cwd))
+def list_files(rev: str, cwd: Path, paths: Sequence[str] = ()) -> list[str]:
+    """The file paths in the tree of `rev` (all, or those among `paths`)."""
+    args = ["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--", *paths]
+    return _z(git(args, cwd))
 
 
 def show_file(rev: str, path: str, cwd: Path) -> bytes:

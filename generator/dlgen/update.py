@@ -223,16 +223,13 @@ def carry_create_only(proj: Project, record: answers.Record, render_dir: Path) -
 
 def refuse_ignored_collisions(proj: Project, changes: list[git.Change]) -> None:
     """A file the template adds must not overwrite an ignored file of the user's (exit 3)."""
-    tracked = set(git.list_files("HEAD", proj.top))
-    for change in changes:
-        if (
-            change.status in "AR"
-            and change.path not in tracked
-            and (proj.top / change.path).exists()
-        ):
+    added = [c.path for c in changes if c.status in "AR"]
+    tracked = set(git.list_files("HEAD", proj.top, added)) if added else set()
+    for path in added:
+        if path not in tracked and (proj.top / path).exists():
             raise UnsafeStateError(
-                f"the template adds {change.path}, which exists here as an "
-                "ignored file; move it away, then update again"
+                f"the template adds {path}, which exists here as an ignored file; "
+                "move it away, then update again"
             )
 
 
@@ -282,7 +279,11 @@ def run_migrations(proj: Project, record: answers.Record) -> None:
 
 def write_record(proj: Project, record: answers.Record) -> None:
     """dlgen writes .dlgen.yml itself (the user's `check:` kept); it is never left conflicted."""
-    answers.save(proj.root, replace(record, check=proj.record.check))
+    final = replace(record, check=proj.record.check)
+    path = proj.root / answers.RECORD_NAME
+    if path.is_file() and path.read_text(encoding="utf-8") == answers.dumps(final):
+        return  # the merge staged exactly this (the usual case: no `check:` of the project's)
+    answers.save(proj.root, final)
     git.git(["add", "--", proj.prefix + answers.RECORD_NAME], proj.top)
 
 
