@@ -161,11 +161,6 @@ def commit_tree(tree: str, parents: Sequence[str], message: str, cwd: Path) -> s
     return proc.run(["git", *args], cwd=cwd, env=_env(DLGEN_AUTHOR), stdin=message).stdout.strip()
 
 
-def commit_message(rev: str, cwd: Path) -> str:
-    """The full message of commit `rev`."""
-    return git(["log", "-1", "--format=%B", rev, "--"], cwd)
-
-
 # --- state of the work tree ---------------------------------------------------------------------
 
 
@@ -294,11 +289,6 @@ def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
 def cat_blob(blob: str, cwd: Path) -> bytes:
     """The bytes of a blob."""
     return git_bytes(["cat-file", "blob", blob], cwd)
-
-
-def is_ancestor(a: str, b: str, cwd: Path) -> bool:
-    """Whether commit `a` is an ancestor of (or equal to) `b`."""
-    return git_rc(["merge-base", "--is-ancestor", a, b], cwd) == 0
 
 
 def tree_of(rev: str, cwd: Path) -> str:

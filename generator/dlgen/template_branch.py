@@ -7,10 +7,7 @@ render, with the template version and the answers in its message trailers.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from dlgen import git
 from dlgen.answers import Record
@@ -39,37 +36,6 @@ def message(record: Record) -> str:
     lines = [f"{k}: {v}" for k, v in trailers.items() if v]
     subject = f"dlgen: render {record.template} {record.template_version}"
     return subject + "\n\n" + "\n".join(lines) + "\n"
-
-
-@dataclass(frozen=True)
-class RenderInfo:
-    """What a template-branch commit says about itself."""
-
-    template: str
-    version: str
-    commit: str | None
-    answers: Mapping[str, Any]
-
-
-def parse_message(text: str) -> RenderInfo | None:
-    """Read the trailers of a template-branch commit message; None when they are missing."""
-    fields: dict[str, str] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(": ")
-        if sep and key.startswith("Dlgen-"):
-            fields[key] = value
-    if TRAILER_VERSION not in fields or TRAILER_ANSWERS not in fields:
-        return None
-    try:
-        answers = json.loads(fields[TRAILER_ANSWERS])
-    except json.JSONDecodeError:
-        return None
-    return RenderInfo(
-        fields.get(TRAILER_TEMPLATE, ""),
-        fields[TRAILER_VERSION],
-        fields.get(TRAILER_COMMIT) or None,
-        answers,
-    )
 
 
 def commit_render(
