@@ -101,3 +101,15 @@ def validate(project: Path, venv: Path, env: dict[str, str]) -> None:
     if (project / ".gitlab-ci.yml").exists():
         run([*schema, "vendor.gitlab-ci", ".gitlab-ci.yml"], cwd=project, env=env)
     run(["dlgen", "check", "--strict"], cwd=project, env=env)
+
+
+def test_readme_commands_train_and_test(tmp_path: Path, e2e_env: dict[str, str]) -> None:
+    """The generated README's two commands, exactly, in a fresh .venv of the project's own."""
+    project = generate(tmp_path / "readme-proj", {}, e2e_env)
+    readme = (project / "README.md").read_text().split("```bash\n", 1)[1].split("```", 1)[0]
+    first, second = readme.strip().splitlines()
+    assert (first, second) == ("make install && make train-smoke", "make test")
+    run(["bash", "-c", first], cwd=project, env=e2e_env, timeout=1800)
+    assert (project / "runs" / "train" / "last.pt").is_file()
+    run(["bash", "-c", second], cwd=project, env=e2e_env)
+    assert (project / ".git" / "hooks" / "pre-commit").is_file()
