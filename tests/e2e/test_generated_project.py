@@ -4,6 +4,7 @@ run --all-files -> hadolint, actionlint, check-jsonschema. Marker e2e; one share
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,30 @@ def test_readme_commands_train_and_test(tmp_path: Path, e2e_env: dict[str, str])
     assert (project / "runs" / "train" / "last.pt").is_file()
     run(["bash", "-c", second], cwd=project, env=e2e_env)
     assert (project / ".git" / "hooks" / "pre-commit").is_file()
+
+
+def test_published_hook_through_pre_commit_try_repo(
+    tmp_path: Path, shared_venv: Path, e2e_env: dict[str, str]
+) -> None:
+    """`.pre-commit-hooks.yaml` at this repository's root, installed by pre-commit itself."""
+    project = generate(tmp_path / "hooked", {"ci": "none"}, e2e_env)
+    repo = str(Path(__file__).resolve().parents[2])
+    try_repo = [
+        str(shared_venv / "bin" / "pre-commit"),
+        "try-repo",
+        repo,
+        "dlgen-check",
+        "--all-files",
+    ]
+    assert "Passed" in run(try_repo, cwd=project, env=e2e_env, timeout=1200)
+    (project / ".pre-commit-config.yaml").write_text("repos: []\n")  # an enforced file drifts
+    result = subprocess.run(
+        try_repo,
+        cwd=project,
+        env=e2e_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1200,
+    )
+    assert result.returncode == 1 and "DLG005" in result.stdout, result.stdout[-2000:]
