@@ -148,11 +148,21 @@ def evaluate_loader(
     return {k: (stacked[i] / stacked[-1]).item() for i, k in enumerate(keys)}
 
 
-def _train_epoch(run: _Run, stop: StopRequest) -> float:
-    """Run the epoch's remaining optimizer steps; return the mean training loss."""
+def _stop_agreed(run: _Run, stop: StopRequest) -> bool:
+    """Whether any rank got a stop signal: all ranks then stop at the same step, so the
+    checkpoint's collectives cannot hang on a rank that keeps training."""
+    if not run.dist.enabled:
+        return stop.requested
+    flag = torch.tensor(float(stop.requested), device=run.device)
+    return bool(distributed.all_reduce_max(flag).item())
+
+
+def _train_epoch(run: _Run, stop: StopRequest) -> tuple[float, bool]:
+    """Run the epoch's remaining optimizer steps: (mean training loss, stopped by a signal)."""
     done = run.progress.step - run.progress.epoch * run.steps_per_epoch
     show = run.dist.is_main and sys.stderr.isatty()
     losses = []
+    stopped = False
     run.model.train()
     for _ in tqdm(
         range(done, run.steps_per_epoch),
@@ -161,9 +171,10 @@ def _train_epoch(run: _Run, stop: StopRequest) -> float:
         desc=f"epoch {run.progress.epoch + 1}",
     ):
         losses.append(_optimizer_step(run))
-        if stop.requested:
+        stopped = _stop_agreed(run, stop)
+        if stopped:
             break
-    return torch.stack(losses).mean().item() if losses else float("nan")
+    return (torch.stack(losses).mean().item() if losses else float("nan")), stopped
 
 
 def _improved(value: float, best: float | None, mode: str) -> bool:
@@ -284,8 +295,8 @@ def train(config: Config, stop: StopRequest | None = None) -> TrainResult:
         tracker = open_tracker(config, run.progress.run_id) if dist.is_main else None
         try:
             while run.progress.epoch < config.train.epochs:
-                train_loss = _train_epoch(run, stop)
-                if stop.requested:  # preempted: save mid-epoch state, exit cleanly for requeue
+                train_loss, stopped = _train_epoch(run, stop)
+                if stopped:  # preempted: save mid-epoch state, exit cleanly for requeue
                     _save_last(run)
                     result.stopped = "preempted"
                     break
