@@ -160,7 +160,10 @@ def check_template_name(record: answers.Record) -> list[Finding]:
 
 def _parse_version(text: str) -> tuple[int, ...] | None:
     match = re.match(r"v?(\d+(?:\.\d+)*)", text)
-    return tuple(int(p) for p in match.group(1).split(".")) if match else None
+    if not match:
+        return None
+    parts = [int(p) for p in match.group(1).split(".")]
+    return (*parts, 0, 0, 0)[:3]  # "v1" and "1.0.0" compare equal
 
 
 def _lag(recorded: tuple[int, ...], newest: tuple[int, ...]) -> int:
