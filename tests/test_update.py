@@ -387,3 +387,18 @@ def test_migrations_of_bundled_templates_run_once_after_the_merge(
     project = update_mod.Project(proj, proj, "", old, "")
     update_mod.run_migrations(project, replace(old, template="tpl", template_version="v2"))
     assert (proj / "MIGRATED").read_text() == "v1->v2"
+
+
+def test_update_after_git_merge_abort_merges_again(proj: Path, tpl: TemplateRepo) -> None:
+    """`git merge --abort` (not dlgen's) leaves the branch advanced: the next update must not
+    call the project up to date, it must rewind the branch and merge the same version again."""
+    (proj / "config.yaml").write_text("lr: 0.01\nepochs: 10\n")
+    commit_all(proj, "tune")
+    release_v2(tpl)
+    head = git("rev-parse", "HEAD", cwd=proj)
+    assert up(proj)[0] == 4
+    git("merge", "--abort", cwd=proj)
+    assert git("rev-parse", "HEAD", cwd=proj) == head and status(proj) == ""
+    code, out, err = up(proj)
+    assert code == 4 and "config.yaml" in out and "already up to date" not in out, out + err
+    assert (proj / "callbacks.py").is_file()

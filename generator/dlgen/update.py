@@ -151,12 +151,26 @@ def guard(project: Path) -> Project:
     project = project.resolve()
     top, prefix = guard_repository(project)
     record = answers.load(project)
+    settle_earlier_update(top, record.branch)
     tip = find_branch(top, record.branch)
     refuse_polluted(top, record.branch)
-    for ref in (ORIG_TEMPLATE, ORIG_HEAD):  # left by an earlier update the user committed
-        if git.rev_parse(ref, top):
-            git.delete_ref(ref, top)
     return Project(project, top, prefix, record, tip)
+
+
+def settle_earlier_update(top: Path, branch: str) -> None:
+    """Refs left by an earlier update: committed (drop them), or never merged (rewind the branch).
+
+    HEAD still at the saved commit means that update's merge never landed (`git merge --abort`,
+    or a kill between advancing the branch and merging): its template commit is not in HEAD, so
+    the branch goes back, else the next update would call the project up to date.
+    """
+    orig_template = git.rev_parse(ORIG_TEMPLATE, top)
+    orig_head = git.rev_parse(ORIG_HEAD, top)
+    if orig_template is not None and orig_head in (None, git.rev_parse("HEAD", top)):
+        git.update_ref(template_branch.ref(branch), orig_template, top)
+    for ref, value in ((ORIG_TEMPLATE, orig_template), (ORIG_HEAD, orig_head)):
+        if value is not None:
+            git.delete_ref(ref, top)
 
 
 def find_branch(top: Path, branch: str) -> str:
