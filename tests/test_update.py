@@ -395,8 +395,8 @@ def test_migrations_of_bundled_templates_run_once_after_the_merge(
 
 
 def test_update_after_git_merge_abort_merges_again(proj: Path, tpl: TemplateRepo) -> None:
-    """`git merge --abort` (not dlgen's) leaves the branch advanced: the next update must not
-    call the project up to date, it must rewind the branch and merge the same version again."""
+    """`git merge --abort` (not dlgen's) leaves the branch advanced: the next update, even after
+    more commits, must not call the project up to date; it rewinds and merges the version again."""
     (proj / "config.yaml").write_text("lr: 0.01\nepochs: 10\n")
     commit_all(proj, "tune")
     release_v2(tpl)
@@ -404,6 +404,8 @@ def test_update_after_git_merge_abort_merges_again(proj: Path, tpl: TemplateRepo
     assert up(proj)[0] == 4
     git("merge", "--abort", cwd=proj)
     assert git("rev-parse", "HEAD", cwd=proj) == head and status(proj) == ""
+    (proj / "notes.md").write_text("a commit after the abort\n")
+    commit_all(proj, "more work")
     code, out, err = up(proj)
     assert code == 4 and "config.yaml" in out and "already up to date" not in out, out + err
     assert (proj / "callbacks.py").is_file()

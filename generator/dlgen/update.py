@@ -160,13 +160,16 @@ def guard(project: Path) -> Project:
 def settle_earlier_update(top: Path, branch: str) -> None:
     """Refs left by an earlier update: committed (drop them), or never merged (rewind the branch).
 
-    HEAD still at the saved commit means that update's merge never landed (`git merge --abort`,
-    or a kill between advancing the branch and merging): its template commit is not in HEAD, so
-    the branch goes back, else the next update would call the project up to date.
+    A branch tip that HEAD does not contain means that update's merge never landed (`git merge
+    --abort`, maybe with commits since, or a kill between advancing the branch and merging): the
+    branch goes back, else the next update would call the project up to date.
     """
     orig_template = git.rev_parse(ORIG_TEMPLATE, top)
     orig_head = git.rev_parse(ORIG_HEAD, top)
-    if orig_template is not None and orig_head in (None, git.rev_parse("HEAD", top)):
+    if orig_template is None and orig_head is None:
+        return  # the usual case: no git call beyond the two above
+    tip = template_branch.tip(top, branch)
+    if orig_template is not None and tip is not None and not git.is_merged(tip, top):
         git.update_ref(template_branch.ref(branch), orig_template, top)
     for ref, value in ((ORIG_TEMPLATE, orig_template), (ORIG_HEAD, orig_head)):
         if value is not None:
