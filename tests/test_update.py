@@ -438,3 +438,18 @@ def test_kill_9_at_any_moment(proj: Path, tpl: TemplateRepo, delay: float) -> No
     assert {k: v[:2] for k, v in tree_snapshot(proj).items()} == before
     assert git("for-each-ref", "refs/heads", cwd=proj) == refs and status(proj) == ""
     assert up(proj)[0] == 4  # and the update works afterwards
+
+
+def test_abort_after_git_merge_abort_and_more_commits(proj: Path, tpl: TemplateRepo) -> None:
+    release_v2(tpl)
+    tip = git("rev-parse", "dlgen/template", cwd=proj)
+    assert up(proj)[0] == 0
+    git("merge", "--abort", cwd=proj)
+    (proj / "notes.md").write_text("later work\n")
+    commit_all(proj, "later work")
+    head = git("rev-parse", "HEAD", cwd=proj)
+    code, out, err = up(proj, "--abort")
+    assert code == 0, out + err
+    assert git("rev-parse", "dlgen/template", cwd=proj) == tip
+    assert git("rev-parse", "HEAD", cwd=proj) == head and status(proj) == ""
+    assert git("for-each-ref", "refs/dlgen", cwd=proj) == ""

@@ -318,11 +318,11 @@ def abort_update(project: Path) -> UpdateResult:
         raise UnsafeStateError("no dlgen update to abort")
     if "merge" in git.in_progress(top):
         git.git(["merge", "--abort"], top)
-    elif orig_head is not None:
-        if git.rev_parse("HEAD", top) != orig_head:
-            raise UnsafeStateError("the update was committed already; `git revert -m 1 HEAD`")
+    elif orig_head is not None and git.rev_parse("HEAD", top) == orig_head:
         # Interrupted before git wrote its merge state; the tree was clean when the update began.
         git.git(["reset", "--quiet", "--hard", orig_head], top)
+    elif orig_head is not None and _merged_template(project.resolve(), top):
+        raise UnsafeStateError("the update was committed already; `git revert -m 1 HEAD`")
     if orig_template is not None:
         record = answers.load(project.resolve())
         git.update_ref(template_branch.ref(record.branch), orig_template, top)
@@ -330,3 +330,9 @@ def abort_update(project: Path) -> UpdateResult:
     if orig_head is not None:
         git.delete_ref(ORIG_HEAD, top)
     return UpdateResult("", "", aborted=True)
+
+
+def _merged_template(project: Path, top: Path) -> bool:
+    """Whether HEAD contains the template branch's tip (after `git merge --abort` it does not)."""
+    tip = template_branch.tip(top, answers.load(project).branch)
+    return tip is not None and git.is_merged(tip, top)
