@@ -294,3 +294,8 @@ def cat_blob(blob: str, cwd: Path) -> bytes:
 def tree_of(rev: str, cwd: Path) -> str:
     """The tree id of a commit."""
     return git(["rev-parse", f"{rev}^{{tree}}"], cwd).strip()
+
+
+def is_merged(commit: str, cwd: Path) -> bool:
+    """Whether `commit` is HEAD or an ancestor of it."""
+    return git_rc(["merge-base", "--is-ancestor", commit, "HEAD"], cwd) == 0

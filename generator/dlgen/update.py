@@ -151,12 +151,29 @@ def guard(project: Path) -> Project:
     project = project.resolve()
     top, prefix = guard_repository(project)
     record = answers.load(project)
+    settle_earlier_update(top, record.branch)
     tip = find_branch(top, record.branch)
     refuse_polluted(top, record.branch)
-    for ref in (ORIG_TEMPLATE, ORIG_HEAD):  # left by an earlier update the user committed
-        if git.rev_parse(ref, top):
-            git.delete_ref(ref, top)
     return Project(project, top, prefix, record, tip)
+
+
+def settle_earlier_update(top: Path, branch: str) -> None:
+    """Refs left by an earlier update: committed (drop them), or never merged (rewind the branch).
+
+    A branch tip that HEAD does not contain means that update's merge never landed (`git merge
+    --abort`, maybe with commits since, or a kill between advancing the branch and merging): the
+    branch goes back, else the next update would call the project up to date.
+    """
+    orig_template = git.rev_parse(ORIG_TEMPLATE, top)
+    orig_head = git.rev_parse(ORIG_HEAD, top)
+    if orig_template is None and orig_head is None:
+        return  # the usual case: no git call beyond the two above
+    tip = template_branch.tip(top, branch)
+    if orig_template is not None and tip is not None and not git.is_merged(tip, top):
+        git.update_ref(template_branch.ref(branch), orig_template, top)
+    for ref, value in ((ORIG_TEMPLATE, orig_template), (ORIG_HEAD, orig_head)):
+        if value is not None:
+            git.delete_ref(ref, top)
 
 
 def find_branch(top: Path, branch: str) -> str:
@@ -301,11 +318,11 @@ def abort_update(project: Path) -> UpdateResult:
         raise UnsafeStateError("no dlgen update to abort")
     if "merge" in git.in_progress(top):
         git.git(["merge", "--abort"], top)
-    elif orig_head is not None:
-        if git.rev_parse("HEAD", top) != orig_head:
-            raise UnsafeStateError("the update was committed already; `git revert -m 1 HEAD`")
+    elif orig_head is not None and git.rev_parse("HEAD", top) == orig_head:
         # Interrupted before git wrote its merge state; the tree was clean when the update began.
         git.git(["reset", "--quiet", "--hard", orig_head], top)
+    elif orig_head is not None and _merged_template(project.resolve(), top):
+        raise UnsafeStateError("the update was committed already; `git revert -m 1 HEAD`")
     if orig_template is not None:
         record = answers.load(project.resolve())
         git.update_ref(template_branch.ref(record.branch), orig_template, top)
@@ -313,3 +330,9 @@ def abort_update(project: Path) -> UpdateResult:
     if orig_head is not None:
         git.delete_ref(ORIG_HEAD, top)
     return UpdateResult("", "", aborted=True)
+
+
+def _merged_template(project: Path, top: Path) -> bool:
+    """Whether HEAD contains the template branch's tip (after `git merge --abort` it does not)."""
+    tip = template_branch.tip(top, answers.load(project).branch)
+    return tip is not None and git.is_merged(tip, top)
