@@ -189,6 +189,16 @@ def trailer(body: str, key: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
+def records(top: Path, sha: str, record: Record) -> bool:
+    """Whether the render `sha` is of the version and answers that `record` holds."""
+    body = git.git(["log", "-1", "--format=%B", sha], top)
+    answers = json.dumps(dict(record.answers), sort_keys=True, ensure_ascii=True)
+    return (
+        trailer(body, TRAILER_VERSION) == record.template_version
+        and trailer(body, TRAILER_ANSWERS) == answers
+    )
+
+
 def is_ancestor(a: str, b: str, top: Path) -> bool:
     """Whether commit `a` is `b` or an ancestor of it."""
     return git.git_rc(["merge-base", "--is-ancestor", a, b], top) == 0
@@ -212,7 +222,7 @@ def reconcile(top: Path, prefix: str, branch: str, version: str, found: Located)
     """
     tip = found.local
     if found.remote is not None and tip != found.remote:
-        if tip is None or is_ancestor(tip, found.remote, top):
+        if tip is None or is_ancestor(tip, found.remote, top) or _same(top, tip, found.remote):
             tip = found.remote
         elif not is_ancestor(found.remote, tip, top):
             raise _diverged(
@@ -226,7 +236,7 @@ def reconcile(top: Path, prefix: str, branch: str, version: str, found: Located)
     if merged is not None and tip != merged.sha:
         if tip is None or is_ancestor(tip, merged.sha, top):
             tip = merged.sha
-        elif not is_ancestor(merged.sha, tip, top) and not _same_merged(top, tip, merged.sha):
+        elif not is_ancestor(merged.sha, tip, top) and not _same(top, tip, merged.sha):
             raise _diverged(
                 top,
                 (branch, tip),
@@ -246,10 +256,15 @@ def reconcile(top: Path, prefix: str, branch: str, version: str, found: Located)
     return Position(tip, base)
 
 
-def _same_merged(top: Path, tip: str, merged: str) -> bool:
-    """Two sibling renders of the same tree, both merged (two clones merged one update, then
-    each other's main): one line in effect; the branch's is kept, so it stays pushable."""
-    return is_ancestor(tip, "HEAD", top) and git.tree_of(tip, top) == git.tree_of(merged, top)
+def _same(top: Path, a: str, b: str) -> bool:
+    """Sibling renders of one tree, both merged (two clones merged the same update, then each
+    other's main): one render in effect, not a divergence. The branch keeps origin's, then its
+    own, so that it stays pushable; the other stays reachable from HEAD."""
+    return (
+        git.tree_of(a, top) == git.tree_of(b, top)
+        and is_ancestor(a, "HEAD", top)
+        and is_ancestor(b, "HEAD", top)
+    )
 
 
 def _diverged(top: Path, a: tuple[str, str], b: tuple[str, str], fix: str) -> UnsafeStateError:

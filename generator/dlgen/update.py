@@ -168,69 +168,92 @@ def guard_repository(project: Path) -> tuple[Path, str]:
 def guard(project: Path, *, write: bool = True) -> Project:
     """Every precondition, before anything is written (exit 3, or 2 for a bad record).
 
-    With `write` (not a dry run) the template branch, a cache, is brought to where the history
-    says it belongs: settled after an earlier update, fetched, fast-forwarded.
+    Then, with `write` (not a dry run), the template branch, a cache, is put where the history
+    says it belongs: settled after an earlier update and fast-forwarded.
     """
     project = project.resolve()
     top, prefix = guard_repository(project)
     record = answers.load(project)
-    rewound = settle_earlier_update(top, record.branch, write=write)
-    tip, base = find_branch(top, prefix, record, rewound, write=write)
-    refuse_polluted(top, record.branch, tip)
-    return Project(project, top, prefix, record, tip, base)
+    earlier = earlier_update(top, record)
+    local, place = find_branch(top, prefix, record, earlier, fetch=write)
+    refuse_polluted(top, record.branch, place.tip)
+    if write:
+        if earlier is not None:
+            settle_earlier_update(top, record.branch, earlier)
+        if place.tip != local:
+            ref = template_branch.ref(record.branch)
+            git.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
+    return Project(project, top, prefix, record, place.tip, place.base)
 
 
-def settle_earlier_update(top: Path, branch: str, *, write: bool = True) -> str | None:
-    """Refs left by an earlier update: committed (drop them), or never merged (rewind the branch).
+@dataclass(frozen=True)
+class EarlierUpdate:
+    """Abort refs an earlier update left, and whether its merge never landed."""
 
-    A branch tip that HEAD does not contain means that update's merge never landed (`git merge
-    --abort`, maybe with commits since, or a kill between advancing the branch and merging): the
-    branch goes back, else the next update would call the project up to date. Without `write`
-    (dry run) nothing is written: the commit the branch would go back to is returned instead.
+    orig_template: str | None
+    orig_head: str | None
+    rewind: bool  # the branch goes back to orig_template
+
+
+def earlier_update(top: Path, record: answers.Record) -> EarlierUpdate | None:
+    """Refs left by an earlier update: committed (to drop), or never merged (rewind the branch).
+
+    A branch tip that HEAD does not contain, and whose version and answers the project's record
+    does not hold either (a squash merge holds them), means that update's merge never landed
+    (`git merge --abort`, maybe with commits since, or a kill between advancing the branch and
+    merging): the branch goes back, else the next update would call the project up to date.
     """
+    branch = record.branch
     orig_template_ref, orig_head_ref = abort_refs(branch)
     orig_template = git.rev_parse(orig_template_ref, top)
     orig_head = git.rev_parse(orig_head_ref, top)
     if orig_template is None and orig_head is None:
         return None  # the usual case: no git call beyond the two above
     tip = template_branch.tip(top, branch)
-    if orig_template is not None and tip is not None and not git.is_merged(tip, top):
-        if not write:
-            return orig_template
-        git.update_ref(template_branch.ref(branch), orig_template, top)
-    if write:
-        for ref, value in ((orig_template_ref, orig_template), (orig_head_ref, orig_head)):
-            if value is not None:
-                git.delete_ref(ref, top)
-    return None
+    rewind = (
+        orig_template is not None
+        and tip is not None
+        and not git.is_merged(tip, top)
+        and not template_branch.records(top, tip, record)
+    )
+    return EarlierUpdate(orig_template, orig_head, rewind)
+
+
+def settle_earlier_update(top: Path, branch: str, earlier: EarlierUpdate) -> None:
+    """Rewind the branch if the earlier update never landed; drop its abort refs."""
+    if earlier.rewind and earlier.orig_template is not None:
+        git.update_ref(template_branch.ref(branch), earlier.orig_template, top)
+    saved = (earlier.orig_template, earlier.orig_head)
+    for ref, value in zip(abort_refs(branch), saved, strict=True):
+        if value is not None:
+            git.delete_ref(ref, top)
 
 
 def find_branch(
-    top: Path, prefix: str, record: answers.Record, rewound: str | None, *, write: bool = True
-) -> tuple[str, str]:
-    """(tip, base): the template branch's place and the render the project has merged.
+    top: Path,
+    prefix: str,
+    record: answers.Record,
+    earlier: EarlierUpdate | None = None,
+    *,
+    fetch: bool = True,
+) -> tuple[str | None, template_branch.Position]:
+    """(the local branch, where it belongs and which render the project has merged).
 
-    The history is the truth: the newest render HEAD contains. The local branch caches it and
-    is fast-forwarded to it, or to origin's branch when that is ahead (fetched first when an
-    `origin` exists; offline, its remote-tracking branch is used as it is). Renders that
-    diverged are refused (exit 3). A dry run neither fetches nor moves the branch (`rewound`:
-    where settling would have put it).
+    The history is the truth: the newest render HEAD contains. The local branch caches it, to
+    be fast-forwarded to it, or to origin's branch when that is ahead (fetched first when an
+    `origin` exists and `fetch`; offline, its remote-tracking branch is used as it is).
+    Renders that diverged are refused (exit 3). Nothing is written here but the fetch.
     """
     branch = record.branch
-    if write and git.has_remote(top, "origin"):
+    if fetch and git.has_remote(top, "origin"):
         spec = f"+{template_branch.ref(branch)}:{template_branch.remote_ref(branch)}"
-        fetch = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", spec]
-        git.git_rc(["-c", "fetch.recurseSubmodules=false", *fetch], top)  # offline: what is here
+        args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", spec]
+        git.git_rc(["-c", "fetch.recurseSubmodules=false", *args], top)  # offline: what is here
     found = template_branch.locate(top, prefix, branch)
-    if rewound is not None:
-        found = replace(found, local=rewound)
-    local = found.local
+    if earlier is not None and earlier.rewind:
+        found = replace(found, local=earlier.orig_template)
     place = template_branch.reconcile(top, prefix, branch, record.template_version, found)
-    if write and place.tip != local:
-        git.update_ref(
-            template_branch.ref(branch), place.tip, top, old=local or "", msg="dlgen: fast-forward"
-        )
-    return place.tip, place.base
+    return found.local, place
 
 
 def refuse_polluted(top: Path, branch: str, tip: str) -> None:
