@@ -128,7 +128,7 @@ class Located:
 
 
 def locate(top: Path, prefix: str, branch: str) -> Located:
-    """The project's renders as the repository holds them now; reads only, two git calls."""
+    """The project's renders as the repository holds them now; reads only (2-3 git calls)."""
     local, remote = branch_tips(top, branch)
     return Located(local, remote, newest_merged(top, prefix))
 
@@ -250,9 +250,10 @@ def reconcile(top: Path, prefix: str, branch: str, version: str, found: Located)
             "history: this project has no merge base with its template; run `dlgen adopt` "
             "to create one"
         )
-    if prefix:
-        confined(top, prefix, branch, tip)
     base = merged.sha if merged is not None and merged.version == version else tip
+    if prefix:
+        for render in {tip, base}:
+            confined(top, prefix, branch, render)
     return Position(tip, base)
 
 
