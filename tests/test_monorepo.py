@@ -194,3 +194,50 @@ def test_abort_refs_are_per_project(tmp_path: Path, tpl: TemplateRepo) -> None:
     assert git("status", "--porcelain", cwd=mono) == ""
     code, out, err = up(mono / B)
     assert code == 0 and "callbacks.py" in out, out + err
+
+
+def test_adopting_a_project_nested_in_another_is_refused_cleanly(
+    tmp_path: Path, tpl: TemplateRepo
+) -> None:
+    mono = monorepo(tmp_path, tpl)
+    assert adopt_cli(mono, A, tpl).code == 0
+    nested = f"{A}/tools"
+    made = invoke(
+        "new", str(mono / nested), "--template", f"{tpl.root}@v1", "--defaults", "--no-git"
+    )
+    assert made.code == 0, made.err
+    commit_all(mono, "a project inside a project")
+    refs = git("for-each-ref", cwd=mono)
+    result = adopt_cli(mono, nested, tpl)
+    assert (
+        result.code == 3 and "cannot create branch dlgen/templates/services/a/tools" in result.err
+    )
+    assert git("for-each-ref", cwd=mono) == refs and git("status", "--porcelain", cwd=mono) == ""
+
+
+@pytest.mark.parametrize(
+    ("prefix", "branch"),
+    [
+        ("", "dlgen/template"),
+        ("services/a/", "dlgen/templates/services/a"),
+        ("my svc/.hidden/x.lock/", "dlgen/templates/my-svc/-hidden/x.lock-"),
+        ("a..b/c~1/", "dlgen/templates/a-.b/c-1"),
+    ],
+)
+def test_branch_names_from_project_paths_are_valid_git_branches(
+    tmp_path: Path, prefix: str, branch: str
+) -> None:
+    from dlgen.template_branch import branch_for
+
+    assert branch_for(prefix) == branch
+    git("check-ref-format", "--branch", branch, cwd=tmp_path)
+
+
+def test_invalid_branch_in_the_record_is_exit_2(tmp_path: Path, tpl: TemplateRepo) -> None:
+    mono = monorepo(tmp_path, tpl)
+    record = mono / A / ".dlgen.yml"
+    record.write_text(record.read_text() + "branch: dlgen/my branch\n")
+    commit_all(mono, "bad branch")
+    for command in ("update", "diff"):
+        result = invoke(command, str(mono / A))
+        assert result.code == 2 and "'branch'" in result.err and "my branch" in result.err

@@ -117,6 +117,26 @@ def test_teammate_merged_update_is_up_to_date_and_both_reach_v3(
         assert invoke("check", str(clone)).code == 0
 
 
+def test_dry_run_reads_the_history_and_neither_fetches_nor_moves_a_ref(
+    team: tuple[Path, Path, Path], tpl: TemplateRepo
+) -> None:
+    _, a, b = team
+    release_v2(tpl)
+    update_and_commit(a, "v2")
+    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+    git("pull", "-q", "--no-rebase", "--no-edit", cwd=b)
+    git("update-ref", "-d", "refs/remotes/origin/dlgen/template", cwd=b)  # not fetched yet
+    before = state(b)
+    code, out, err = up(b, "--to", "v2", "--dry-run")
+    assert code == 0 and out.startswith("already up to date"), out + err
+    assert state(b) == before  # the stale local branch stays; nothing fetched
+    release_v3(tpl)
+    code, out, err = up(b, "--to", "v3", "--dry-run")
+    assert code == 0 and "template v2 -> v3: would change:" in out and "eval.py" in out, out + err
+    assert "callbacks.py" not in out  # measured from the render HEAD merged, not the stale branch
+    assert state(b) == before
+
+
 def test_offline_clone_uses_origins_remote_tracking_branch(
     team: tuple[Path, Path, Path], tpl: TemplateRepo, tmp_path: Path
 ) -> None:
