@@ -122,7 +122,7 @@ def _repo(project: Path) -> _Repo | None:
 def check_repository(repo: _Repo, record: answers.Record) -> list[Finding]:
     """The checks that read git: template branch, enforced files, leftovers."""
     found = check_leftovers(repo)
-    located = locate(repo.top, repo.prefix, record.branch)
+    located = locate(repo.top, repo.prefix, record.branch, record=record)
     tip = located.base(record.template_version)  # the render HEAD merged (squashed: the branch)
     if located.local is None:
         found.append(

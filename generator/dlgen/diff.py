@@ -16,7 +16,7 @@ def diff(project: Path, *, stat: bool = False, name_only: bool = False) -> str:
         raise UnsafeStateError(f"{project} is not in a git repository")
     record = answers.load(project)
     prefix = "" if project == top else project.relative_to(top).as_posix() + "/"
-    located = template_branch.locate(top, prefix, record.branch)
+    located = template_branch.locate(top, prefix, record.branch, record=record)
     tip = located.base(record.template_version)
     if tip is None:
         raise UnsafeStateError(f"no branch {record.branch}: run `dlgen adopt` first")

@@ -106,6 +106,7 @@ class Render:
 
     sha: str
     version: str
+    time: int = 0  # committer date, seconds since the epoch
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,16 @@ class Located:
         return self.local or self.remote or (self.merged.sha if self.merged else None)
 
 
-def locate(top: Path, prefix: str, branch: str) -> Located:
-    """The project's renders as the repository holds them now; reads only (2-3 git calls)."""
+def locate(top: Path, prefix: str, branch: str, *, record: Record | None = None) -> Located:
+    """The project's renders as the repository holds them now; reads only (2-3 git calls).
+
+    With `record` (readers that compare files only: check, diff), a local branch whose render
+    holds exactly the record's version and answers stands for HEAD's render: the same files,
+    found without walking the history (2 git calls).
+    """
     local, remote = branch_tips(top, branch)
+    if record is not None and local is not None and records(top, local, record):
+        return Located(local, remote, Render(local, record.template_version))
     return Located(local, remote, newest_merged(top, prefix))
 
 
@@ -151,16 +159,21 @@ def newest_merged(top: Path, prefix: str, rev: str = "HEAD") -> Render | None:
     A render is a commit by dlgen's fixed author, with one parent at most and the version
     trailer, that changes the project's `.dlgen.yml` (so another project's renders in the same
     repository never count). History is walked newest first and stops at the first match; a
-    render that `rev` holds beside it (same-second commit dates, a skewed clock) and that
-    descends from it wins, so the answer follows ancestry, not clocks.
+    render that `rev` holds beside it (same-second commit dates, a clock up to a day behind)
+    and that descends from it wins, so the answer follows ancestry, not clocks. That second
+    look is bounded by date, so it costs the commits of the last day, not the whole history.
     """
     found = _first_render(top, prefix, [rev])
     while found is not None:
-        later = _first_render(top, prefix, [rev, f"^{found.sha}"])
+        since = f"--since={found.time - _CLOCK_SLACK}"
+        later = _first_render(top, prefix, [since, rev, f"^{found.sha}"])
         if later is None or not is_ancestor(found.sha, later.sha, top):
             break
         found = later
     return found
+
+
+_CLOCK_SLACK = 24 * 3600
 
 
 def _first_render(top: Path, prefix: str, revs: list[str]) -> Render | None:
@@ -172,15 +185,16 @@ def _first_render(top: Path, prefix: str, revs: list[str]) -> Render | None:
         "--max-parents=1",
         f"--author=<{re.escape(email)}>$",
         f"--grep=^{TRAILER_VERSION}: ",
-        "--format=%H%n%B",
+        "--format=%H %ct%n%B",
         *revs,
         "--",
         f":(literal){prefix}{RECORD_NAME}",
     ]
     out = git.git(args, top, check=False)
-    sha, _, body = out.partition("\n")
+    head, _, body = out.partition("\n")
+    sha, _, time = head.partition(" ")
     version = trailer(body, TRAILER_VERSION)
-    return Render(sha.strip(), version) if sha.strip() and version is not None else None
+    return Render(sha, version, int(time)) if sha and version is not None else None
 
 
 def trailer(body: str, key: str) -> str | None:
