@@ -91,6 +91,8 @@ def test_teammate_merged_update_is_up_to_date_and_both_reach_v3(
     git("push", "-q", "origin", *pushed, cwd=a)
 
     git("pull", "-q", "--no-rebase", "--no-edit", cwd=b)
+    drift = invoke("diff", str(b)).out  # from the render main merged, not B's stale branch
+    assert "-lr: 0.0003\n+lr: 0.001\n" in drift and "callbacks" not in drift
     code, out, err = up(b, "--to", "v2")
     assert code == 0 and out.startswith("already up to date"), out + err
     assert git("status", "--porcelain", cwd=b) == ""
