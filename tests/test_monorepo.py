@@ -156,7 +156,9 @@ def test_adopting_a_linked_project_again_is_refused(tmp_path: Path, tpl: Templat
     assert again.code == 3 and "use `dlgen update`" in again.err
 
 
-def test_abort_refs_are_per_project(tmp_path: Path, tpl: TemplateRepo) -> None:
+def test_abort_refs_are_per_project(
+    tmp_path: Path, tpl: TemplateRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """B's update is killed between moving B's branch and merging; A's update runs and is
     committed; then B's --abort puts B's branch back, not to A's saved render."""
     mono = monorepo(tmp_path, tpl)
@@ -174,11 +176,9 @@ def test_abort_refs_are_per_project(tmp_path: Path, tpl: TemplateRepo) -> None:
         f'exec "{real}" "$@"\n'
     )
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
-    try:
+    with monkeypatch.context() as m:
+        m.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
         killed = dlgen("update", str(mono / B), cwd=mono)
-    finally:
-        os.environ["PATH"] = os.environ["PATH"].split(os.pathsep, 1)[1]
     assert killed.returncode == -9, killed.stderr
     assert git("rev-parse", BRANCH[B], cwd=mono) != b_tip  # moved, never merged
 
