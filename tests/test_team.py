@@ -222,3 +222,18 @@ def test_squash_merged_update_still_works_from_the_branch(
     release_v3(tpl)
     update_and_commit(proj, "v3")
     assert (proj / "eval.py").is_file() and "'v3'" in (proj / "train.py").read_text()
+
+
+def test_a_checked_out_template_branch_is_never_fast_forwarded(
+    team: tuple[Path, Path, Path], tpl: TemplateRepo
+) -> None:
+    _, a, b = team
+    release_v2(tpl)
+    update_and_commit(a, "v2")
+    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+    git("fetch", "-q", "origin", cwd=b)
+    git("switch", "-q", "dlgen/template", cwd=b)
+    before = state(b)
+    code, out, err = up(b, "--to", "v2")
+    assert code == 3 and "dlgen/template is checked out" in err, out + err
+    assert state(b) == before

@@ -178,12 +178,22 @@ def guard(project: Path, *, write: bool = True) -> Project:
     local, place = find_branch(top, prefix, record, earlier, fetch=write)
     refuse_polluted(top, record.branch, place.tip)
     if write:
+        moves = place.tip != local
+        if moves:
+            refuse_checked_out(top, record.branch)
         if earlier is not None:
             settle_earlier_update(top, record.branch, earlier)
-        if place.tip != local:
+        if moves:
             ref = template_branch.ref(record.branch)
             git.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
     return Project(project, top, prefix, record, place.tip, place.base)
+
+
+def refuse_checked_out(top: Path, branch: str) -> None:
+    """The template branch is moved only while it is not checked out (exit 3)."""
+    head = git.git(["symbolic-ref", "--quiet", "HEAD"], top, check=False).strip()
+    if head == template_branch.ref(branch):
+        raise UnsafeStateError(f"{branch} is checked out; switch to your own branch first")
 
 
 @dataclass(frozen=True)
