@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dlgen.errors import InputError, TemplateError
+from dlgen.errors import InputError, TemplateError, UnsafeStateError
 
 _JINJA_MARKS = ("{{", "{%", "{#")
+# the words cookiecutter takes for yes/no
+_YES_NO = {"1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"}
 
 
 def is_cookiecutter(template_dir: Path) -> bool:
@@ -27,6 +29,40 @@ def _literal(key: str, value: Any) -> Any:
     if "endraw" in value:
         raise InputError(f"answer {key}={value!r} cannot be passed to a cookiecutter template")
     return "{% raw %}" + value + "{% endraw %}"
+
+
+def _check_choices(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    """A choice answer must be one of the choices; a yes/no answer a yes/no word (exit 2)."""
+    for key, value in data.items():
+        default = defaults.get(key)
+        if isinstance(default, list) and not isinstance(value, list):
+            if str(value) not in [str(c) for c in default]:
+                raise InputError(
+                    f"answer {key}={value!r} is not one of the choices for {key}: "
+                    f"{', '.join(str(c) for c in default)}"
+                )
+        elif isinstance(default, list) and not set(map(str, value)) <= set(map(str, default)):
+            raise InputError(
+                f"answer {key}={value!r}: every item must be one of the choices for {key}: "
+                f"{', '.join(str(c) for c in default)}"
+            )
+        elif (
+            isinstance(default, bool)
+            and isinstance(value, str)
+            and value.strip().lower() not in _YES_NO
+        ):
+            raise InputError(f"answer {key}={value!r} is not a yes/no value")
+
+
+def _quiet_logger() -> None:
+    """cookiecutter logs a failing hook's traceback; dlgen's one error line says it (--debug
+    shows the traceback)."""
+    import logging
+
+    log = logging.getLogger("cookiecutter")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
+    log.propagate = False
 
 
 def _has_hooks(template_dir: Path) -> bool:
@@ -53,10 +89,15 @@ def render(
             f"unknown question {unknown[0]!r}; the template asks: "
             f"{', '.join(k for k in context['cookiecutter'] if not k.startswith('_'))}"
         )
-    context = generate_context(
-        str(template_dir / "cookiecutter.json"),
-        extra_context={k: _literal(k, v) for k, v in data.items()},
-    )
+    _check_choices(data, context["cookiecutter"])
+    try:
+        context = generate_context(
+            str(template_dir / "cookiecutter.json"),
+            extra_context={k: _literal(k, v) for k, v in data.items()},
+        )
+    except ValueError as e:  # cookiecutter's own check of an answer against its question
+        raise InputError(str(e).splitlines()[0]) from e
+    _quiet_logger()
     try:
         context["cookiecutter"] = prompt_for_config(context, no_input=defaults)
         with tempfile.TemporaryDirectory(dir=dst.parent, prefix=".dlgen-cc-") as tmp:
@@ -65,6 +106,7 @@ def render(
                     repo_dir=template_dir, context=context, output_dir=tmp, accept_hooks=trust
                 )
             )
+            _refuse_hook_repository(out, dst)
             _move_children(out, dst)
     except UnicodeDecodeError as e:
         raise TemplateError(f"cookiecutter template has a file that is not UTF-8: {e}") from e
@@ -76,6 +118,16 @@ def render(
         for k, v in context["cookiecutter"].items()
         if not k.startswith("_") and isinstance(v, (str, int, float, bool, list))
     }
+
+
+def _refuse_hook_repository(out: Path, dst: Path) -> None:
+    """A hook that ran `git init` (and committed) must not end up as dst/.git/.git, its commits
+    lost: with dlgen's repository in `dst`, refuse; without one (--no-git) keep the hook's."""
+    if (out / ".git").exists() and (dst / ".git").exists():
+        raise UnsafeStateError(
+            "the template's hook created its own git repository, and dlgen makes the project's "
+            "repository itself; re-run with --no-git to keep the hook's repository and commits"
+        )
 
 
 def _move_children(src: Path, dst: Path) -> None:

@@ -90,14 +90,28 @@ def update(
     data: Mapping[str, Any] | None = None,
     dry_run: bool = False,
     abort: bool = False,
+    trust: bool = False,
+    defaults: bool = False,
+    template: str | None = None,
 ) -> UpdateResult:
-    """Update the project at `project` to the template's newest (or `to`) version."""
+    """Update the project at `project` to the template's newest (or `to`) version.
+
+    `trust`, `defaults` and `template` reach the render: see `render_target`.
+    """
     if abort:
         return abort_update(project)
     proj = guard(project)
     with tempfile.TemporaryDirectory(prefix="dlgen-update-") as tmp:
         render_dir = Path(tmp) / "render"
-        record = render_target(proj, render_dir, to, dict(data or {}))
+        record = render_target(
+            proj,
+            render_dir,
+            to,
+            dict(data or {}),
+            trust=trust,
+            defaults=defaults,
+            template=template,
+        )
         announced = carry_create_only(proj, record, render_dir)
         answers.save(render_dir, record)
         new = template_branch.commit_render(
@@ -203,23 +217,104 @@ def refuse_polluted(top: Path, branch: str) -> None:
 # --- render and commit --------------------------------------------------------------------------
 
 
-def render_target(proj: Project, dst: Path, to: str | None, data: dict[str, Any]) -> answers.Record:
-    """Render the target version with the recorded answers (changed by `data`) into `dst`."""
+def render_target(
+    proj: Project,
+    dst: Path,
+    to: str | None,
+    data: dict[str, Any],
+    *,
+    trust: bool = False,
+    defaults: bool = False,
+    template: str | None = None,
+) -> answers.Record:
+    """Render the target version with the recorded answers (changed by `data`) into `dst`.
+
+    `template` points the project at a moved or mirrored template (it must hold the recorded
+    version). A question the target version adds is asked at a terminal, takes its default with
+    `defaults`, and is otherwise an error naming it; answered questions are never asked again.
+    """
+    import sys
+    from contextlib import ExitStack
+
     from dlgen.new import make_record
     from dlgen.render import render
 
     old = proj.record
-    with templates.resolve(old.template, to, base=proj.root) as source:
-        asked = templates.read_meta(source.path).questions
-        unknown = sorted(set(data) - set(asked))
+    spec = old.template if template is None else _given_source(template)
+    if template is not None:
+        check_holds_version(spec, old, proj.root)
+    with ExitStack() as stack:
+        try:
+            source = stack.enter_context(templates.resolve(spec, to, base=proj.root))
+        except InputError as e:
+            if template is not None or templates.is_url(templates.split_ref(spec)[0]):
+                raise
+            raise InputError(
+                f"{e}; {answers.RECORD_NAME} records it relative to the project: point the "
+                "project at the template with `dlgen update --template PATH|URL`"
+            ) from e
+        meta = templates.read_meta(source.path, old.flavour)
+        # cookiecutter's prompt asks every question again: only copier asks just the new ones
+        flavour = templates.pick_flavour(source.path, old.flavour)
+        interactive = not defaults and flavour == "copier" and sys.stdin.isatty()
+        unknown = sorted(set(data) - set(meta.questions))
         if unknown:
             raise InputError(
-                f"unknown question {unknown[0]!r}; the template asks: {', '.join(asked)}"
+                f"unknown question {unknown[0]!r}; the template asks: {', '.join(meta.questions)}"
             )
-        kept = {k: v for k, v in old.answers.items() if k in asked}
-        rendered = render(source, dst, {**kept, **data}, defaults=True)
+        kept = {
+            k: v for k, v in old.answers.items() if k in meta.questions and k not in meta.computed
+        }
+        given = {**kept, **data}
+        rendered = render(
+            source,
+            dst,
+            given,
+            defaults=not interactive,
+            trust=trust,
+            flavour=old.flavour,
+        )
+        new_questions = [q for q in rendered.defaulted if q not in given]
+        if new_questions and not defaults and not interactive:
+            q = new_questions[0]
+            raise InputError(
+                f"the template's {source.version} asks a new question {q!r}"
+                + (f" (and {len(new_questions) - 1} more)" if len(new_questions) > 1 else "")
+                + f": answer it at a terminal, pass --data {q}=VALUE, or take defaults with "
+                "--defaults"
+            )
         record = make_record(source, rendered, proj.root)
-    return replace(record, template=old.template, branch=old.branch)
+    return replace(
+        record,
+        template=old.template if template is None else record.template,
+        branch=old.branch,
+        flavour=old.flavour,
+    )
+
+
+def _given_source(template: str) -> str:
+    """A `--template` path is relative to the current directory (a URL or name stays as is)."""
+    source, ref = templates.split_ref(template)
+    if ref is not None:
+        raise InputError(f"--template {template!r}: give the version with --to, not '@{ref}'")
+    if templates.is_url(source) or not Path(source).exists():
+        return source
+    return str(Path(source).absolute())
+
+
+def check_holds_version(spec: str, old: answers.Record, root: Path) -> None:
+    """A new source for the template must hold the version the project has merged."""
+    ref = old.template_commit
+    if ref is None:
+        return  # a plain directory has one version: nothing to compare
+    try:
+        with templates.resolve(spec, ref, base=root):
+            pass
+    except InputError as e:
+        raise InputError(
+            f"template {spec!r} does not hold this project's version "
+            f"{old.template_version} (commit {ref[:12]}): {e}"
+        ) from e
 
 
 def carry_create_only(proj: Project, record: answers.Record, render_dir: Path) -> list[str]:
