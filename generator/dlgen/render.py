@@ -95,7 +95,7 @@ def _translate(e: Exception, root: Path) -> Exception:  # noqa: PLR0911 (a looku
             f"the template uses {_features(e)}, which run code on this machine; re-run with "
             "--trust if you trust it (or add it to the `trust` list of copier's settings.yml)"
         )
-    if isinstance(e, cerr.ExtensionNotFoundError):
+    if isinstance(e, cerr.ExtensionNotFoundError) or _missing_module(e):
         return TemplateError(_missing_extension(e))
     if isinstance(e, cerr.ForbiddenPathError):
         return TemplateError(f"template writes outside the project: {e}")
@@ -117,11 +117,18 @@ def _features(e: Exception) -> str:
     return names.strip().rstrip(".") or "unsafe features"
 
 
+def _missing_module(e: Exception) -> str | None:
+    """The module whose absence caused `e` (copier's loader or copier-template-extensions')."""
+    for cause in (e.__cause__, e.__context__):
+        if isinstance(cause, ModuleNotFoundError) and cause.name:
+            return cause.name
+    return None
+
+
 def _missing_extension(e: Exception) -> str:
     """copier's multi-line "could not load some Jinja extensions" as one line that names the
     module and the package to install beside dlgen."""
-    cause = e.__context__
-    module = getattr(cause, "name", None) if isinstance(cause, ModuleNotFoundError) else None
+    module = _missing_module(e)
     if module is None:
         found = re.search(r"No module named '([^']+)'", str(e))
         module = found.group(1) if found else None
