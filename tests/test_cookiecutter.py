@@ -163,7 +163,11 @@ def test_cookiecutter_template_with_hooks_updates_and_adopts_with_trust(
 
 @pytest.mark.parametrize(
     ("pair", "named"),
-    [("license=GPL", ["license", "'GPL'", "MIT, BSD"]), ("vcs=maybe", ["vcs", "'maybe'"])],
+    [
+        ("license=GPL", ["license", "'GPL'", "MIT, BSD"]),
+        ("vcs=maybe", ["vcs", "'maybe'"]),
+        ("_copy_without_render=x", ["'_copy_without_render'", "private"]),
+    ],
 )
 def test_cookiecutter_bad_choice_is_exit_2_naming_the_question(
     tmp_path: Path, template_factory: Callable[..., TemplateRepo], pair: str, named: list[str]

@@ -83,6 +83,9 @@ def render(
             "this cookiecutter template has hooks; re-run with --trust if you trust it"
         )
     context = generate_context(str(template_dir / "cookiecutter.json"))
+    private = sorted(k for k in data if k.startswith("_"))
+    if private:
+        raise InputError(f"{private[0]!r} is private to the template; it cannot be set with --data")
     unknown = sorted(set(data) - set(context["cookiecutter"]))
     if unknown:
         raise InputError(
