@@ -403,3 +403,15 @@ def test_update_asks_only_the_new_question_on_a_terminal(newq_proj: Path) -> Non
     assert b"The project name" not in screen  # answered in v1: not asked again
     record = yaml.safe_load((newq_proj / ".dlgen.yml").read_text())
     assert record["answers"] == {"name": "demo", "licence": "GPL"}
+
+
+def test_question_without_default_is_exit_2_naming_it(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    """scientific-python/cookie's copier flavour has questions without defaults."""
+    tpl = template_factory(
+        {"copier.yml": "org:\n  type: str\n  help: Your org\n", "README.md.jinja": "{{ org }}\n"}
+    )
+    result = invoke("new", str(tmp_path / "p"), "--template", str(tpl.root), "--defaults")
+    assert result.code == 2 and "'org'" in result.err and "--data org=" in result.err, result.err
+    assert not (tmp_path / "p").exists()

@@ -17,6 +17,7 @@ from dlgen.templates import Source
 # copier's messages for a rejected answer: "Validation error for question 'x'", "Invalid choice
 # for 'x'", "Invalid answer for 'x'"; it has no exception class of its own for them.
 _ANSWER_ERROR = re.compile(r"(question|choice|answer|value) for (question )?'")
+_REQUIRED = re.compile(r'^Question "([^"]+)" is required')  # copier, with --defaults
 _BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"}
 
 
@@ -103,6 +104,10 @@ def _translate(e: Exception, root: Path) -> Exception:  # noqa: PLR0911 (a looku
         return TemplateError(f"template has a file that is not UTF-8: {e}")
     if isinstance(e, cerr.InteractiveSessionError):
         return InputError("questions need a terminal; pass --defaults and --data KEY=VALUE")
+    required = _REQUIRED.search(str(e)) if isinstance(e, ValueError) else None
+    if required:
+        name = required.group(1)
+        return InputError(f"question {name!r} has no default; answer it with --data {name}=VALUE")
     if isinstance(e, (cerr.InvalidTypeError, ValueError)) and _ANSWER_ERROR.search(str(e)):
         return InputError(str(e).splitlines()[0])
     if isinstance(e, (cerr.CopierError, jinja2.TemplateError, ValueError, OSError)):
