@@ -65,7 +65,7 @@ def _quiet_logger() -> None:
     log.propagate = False
 
 
-def _has_hooks(template_dir: Path) -> bool:
+def has_hooks(template_dir: Path) -> bool:
     hooks = template_dir / "hooks"
     return hooks.is_dir() and any(p.is_file() for p in hooks.iterdir())
 
@@ -78,7 +78,7 @@ def render(
     from cookiecutter.generate import generate_context, generate_files
     from cookiecutter.prompt import prompt_for_config
 
-    if _has_hooks(template_dir) and not trust:
+    if has_hooks(template_dir) and not trust:
         raise InputError(
             "this cookiecutter template has hooks; re-run with --trust if you trust it"
         )

@@ -218,31 +218,28 @@ def render(
     template's tasks, Jinja extensions and cookiecutter hooks. `flavour` picks copier or
     cookiecutter for a template that has both (default: copier).
     """
-    if not trust and not source.bundled:
-        trust = trusted_by_settings(source.origin)
     flavour = templates.pick_flavour(source.path, flavour)
     chosen = flavour if len(templates.flavours(source.path)) > 1 else None
     if flavour == "cookiecutter":
+        if not trust and cookiecutter_render.has_hooks(source.path):
+            trust = trusted_by_settings(source.origin)
         lint_source(source.path, suffix=None)  # binaryornot decides per file what it renders
         found = cookiecutter_render.render(source.path, dst, data, defaults=defaults, trust=trust)
         _check_output(dst)
         return Rendered(found, {}, tuple(k for k in found if k not in data), flavour=chosen)
-    import copier
+    from copier import errors as copier_errors
 
     _check_settable(data, templates.read_meta(source.path, "copier").computed)
     lint_source(source.path)
     try:
-        worker = copier.run_copy(
-            str(source.path),
-            dst,
-            data=dict(data),
-            defaults=defaults,
-            quiet=True,
-            unsafe=trust and not source.bundled,
-            skip_tasks=source.bundled,
-            settings=copier.Settings(),
-            cleanup_on_error=True,
-        )
+        try:
+            worker = _run_copy(source, dst, data, defaults=defaults, unsafe=trust)
+        except copier_errors.UnsafeTemplateError:
+            # copier checks before it writes anything; its own settings cannot match the
+            # template's origin (it sees a temporary export), so dlgen matches and retries
+            if source.bundled or trust or not trusted_by_settings(source.origin):
+                raise
+            worker = _run_copy(source, dst, data, defaults=defaults, unsafe=True)
         questions = worker.template.questions_data
         _check_data(data, questions)
         _check_output(dst)
@@ -260,6 +257,25 @@ def render(
     raw = worker.template.config_data.get("dlgen")
     meta = dict(raw) if isinstance(raw, dict) else {}
     return Rendered(answers, meta, defaulted, skipped, chosen)
+
+
+def _run_copy(
+    source: Source, dst: Path, data: Mapping[str, Any], *, defaults: bool, unsafe: bool
+) -> Any:
+    """copier's run_copy as dlgen calls it: quiet, no user settings, bundled tasks skipped."""
+    import copier
+
+    return copier.run_copy(
+        str(source.path),
+        dst,
+        data=dict(data),
+        defaults=defaults,
+        quiet=True,
+        unsafe=unsafe and not source.bundled,
+        skip_tasks=source.bundled,
+        settings=copier.Settings(),
+        cleanup_on_error=True,
+    )
 
 
 def _rendered_files(dst: Path, match: Any) -> list[str]:
