@@ -286,6 +286,8 @@ def test_moved_template_is_pointed_at_with_template_option(
     assert lost.code == 2 and "--template" in lost.err and "../../peers/tpl" in lost.err
     assert refs(clone) == before
 
+    nowhere = invoke("update", str(clone), "--template", str(tmp_path / "nowhere"))
+    assert nowhere.code == 2 and "nowhere" in nowhere.err and "no such directory" in nowhere.err
     other = template_factory({"copier.yml": "name:\n  default: x\n", "README.md.jinja": "x\n"})
     other.release("v1")
     wrong = invoke("update", str(clone), "--template", str(other.root))

@@ -234,7 +234,6 @@ def render_target(
     `defaults`, and is otherwise an error naming it; answered questions are never asked again.
     """
     import sys
-    from contextlib import ExitStack
 
     from dlgen.new import make_record
     from dlgen.render import render
@@ -243,16 +242,8 @@ def render_target(
     spec = old.template if template is None else _given_source(template)
     if template is not None:
         check_holds_version(spec, old, proj.root)
-    with ExitStack() as stack:
-        try:
-            source = stack.enter_context(templates.resolve(spec, to, base=proj.root))
-        except InputError as e:
-            if template is not None or templates.is_url(templates.split_ref(spec)[0]):
-                raise
-            raise InputError(
-                f"{e}; {answers.RECORD_NAME} records it relative to the project: point the "
-                "project at the template with `dlgen update --template PATH|URL`"
-            ) from e
+    refuse_lost_template(spec, proj.root)
+    with templates.resolve(spec, to, base=proj.root) as source:
         meta = templates.read_meta(source.path, old.flavour)
         # cookiecutter's prompt asks every question again: only copier asks just the new ones
         flavour = templates.pick_flavour(source.path, old.flavour)
@@ -292,13 +283,28 @@ def render_target(
     )
 
 
+def refuse_lost_template(spec: str, root: Path) -> None:
+    """A recorded local path that no longer leads to the template (a clone at another depth, a
+    moved template): say so, and how to point the project at it (exit 2)."""
+    source = templates.split_ref(spec)[0]
+    if templates.is_url(source) or source in templates.bundled_names():
+        return
+    if not (root / source).is_dir():
+        raise InputError(
+            f"template {source!r} (recorded in {answers.RECORD_NAME}, relative to the project) "
+            "is not there; point the project at it with `dlgen update --template PATH|URL`"
+        )
+
+
 def _given_source(template: str) -> str:
     """A `--template` path is relative to the current directory (a URL or name stays as is)."""
     source, ref = templates.split_ref(template)
     if ref is not None:
         raise InputError(f"--template {template!r}: give the version with --to, not '@{ref}'")
-    if templates.is_url(source) or not Path(source).exists():
+    if templates.is_url(source) or source in templates.bundled_names():
         return source
+    if not Path(source).is_dir():
+        raise InputError(f"--template {template!r}: no such directory and not a git URL")
     return str(Path(source).absolute())
 
 
