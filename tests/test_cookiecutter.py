@@ -250,6 +250,16 @@ def test_template_with_both_flavours_lets_the_user_choose(
     assert (dst / "README.md").read_text() == "# demo\nd\n"
     record = yaml.safe_load((dst / ".dlgen.yml").read_text())
     assert record["flavour"] == "cookiecutter" and record["template_version"] == "v2"
+    repo = tmp_path / "existing"
+    repo.mkdir()
+    (repo / "README.md").write_text("# mine\n")
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "mine", cwd=repo)
+    result = invoke("adopt", str(repo), "--template", f"{tpl.root}@v2", "--flavour", "cookiecutter")
+    assert result.code == 0, result.err
+    assert yaml.safe_load((repo / ".dlgen.yml").read_text())["flavour"] == "cookiecutter"
+    assert "CHANGELOG.md" in git("ls-tree", "-r", "--name-only", "dlgen/template", cwd=repo)
     missing = template_factory(CC)
     result = invoke(
         "new",
