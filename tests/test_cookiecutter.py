@@ -271,3 +271,87 @@ def test_template_with_both_flavours_lets_the_user_choose(
         "copier",
     )
     assert result.code == 2 and "copier.yml" in result.err
+
+
+def test_cookiecutter_new_question_needs_an_answer(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    tpl = template_factory(CC)
+    tpl.release("v1")
+    dst = tmp_path / "cc"
+    assert invoke("new", str(dst), "--template", str(tpl.root), "--defaults").code == 0
+    tpl.write(
+        {
+            "cookiecutter.json": json.dumps(
+                {
+                    "project_slug": "demo",
+                    "license": ["MIT", "BSD"],
+                    "description": "d",
+                    "ci": ["github", "gitlab"],
+                }
+            ),
+            "{{cookiecutter.project_slug}}/CI.txt": "{{ cookiecutter.ci }}\n",
+        }
+    )
+    tpl.release("v2")
+    result = invoke("update", str(dst))
+    assert result.code == 2 and "'ci'" in result.err and "--defaults" in result.err
+    result = invoke("update", str(dst), "--data", "ci=gitlab")
+    assert result.code == 0, result.out + result.err
+    assert (dst / "CI.txt").read_text() == "gitlab\n"
+
+
+@pytest.mark.slow
+def test_cookiecutter_new_question_is_asked_on_a_terminal(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    """A real pseudo-terminal: only the question v2 adds is asked, with its prompt and choices."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    tpl = template_factory(CC)
+    tpl.release("v1")
+    dst = tmp_path / "cc"
+    assert invoke("new", str(dst), "--template", str(tpl.root), "--defaults").code == 0
+    tpl.write(
+        {
+            "cookiecutter.json": json.dumps(
+                {
+                    "project_slug": "demo",
+                    "license": ["MIT", "BSD"],
+                    "description": "d",
+                    "ci": ["github", "gitlab"],
+                    "__prompts__": {"ci": "Which CI service"},
+                }
+            ),
+            "{{cookiecutter.project_slug}}/CI.txt": "{{ cookiecutter.ci }}\n",
+        }
+    )
+    tpl.release("v2")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: dlgen on the terminal
+        os.chdir(dst)
+        os.execv(sys.executable, [sys.executable, "-m", "dlgen", "update"])
+    screen, typed = b"", [b"gitlab\r"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            if typed and b"Which CI service" in screen:
+                os.write(fd, typed.pop(0))
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, screen.decode(errors="replace")
+    assert b"github, gitlab" in screen and b"license" not in screen
+    assert (dst / "CI.txt").read_text() == "gitlab\n"
+    assert yaml.safe_load((dst / ".dlgen.yml").read_text())["answers"]["ci"] == "gitlab"

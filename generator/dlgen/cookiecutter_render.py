@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -121,6 +122,29 @@ def render(
         for k, v in context["cookiecutter"].items()
         if not k.startswith("_") and isinstance(v, (str, int, float, bool, list))
     }
+
+
+def ask(template_dir: Path, keys: list[str], current: Mapping[str, Any]) -> dict[str, Any]:
+    """Ask `keys` at the terminal (a template's new questions on update), with the rendered
+    default, the template's `__prompts__` text, and its choices; answered questions stay."""
+    import click
+
+    raw = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
+    prompts = raw.get("__prompts__") or {}
+    out: dict[str, Any] = {}
+    for key in keys:
+        text = prompts.get(key, key) if isinstance(prompts, dict) else key
+        if isinstance(text, dict):
+            text = text.get("__prompt__", key)
+        declared, default = raw.get(key), current.get(key)
+        if isinstance(declared, bool):
+            out[key] = click.confirm(str(text), default=bool(default))
+        elif isinstance(declared, list) and declared:
+            choice = click.Choice([str(c) for c in declared])
+            out[key] = click.prompt(str(text), type=choice, default=str(default))
+        else:
+            out[key] = click.prompt(str(text), default=str(default))
+    return out
 
 
 def _refuse_hook_repository(out: Path, dst: Path) -> None:

@@ -233,6 +233,7 @@ def render_target(
     version). A question the target version adds is asked at a terminal, takes its default with
     `defaults`, and is otherwise an error naming it; answered questions are never asked again.
     """
+    import shutil
     import sys
 
     from dlgen.new import make_record
@@ -245,7 +246,8 @@ def render_target(
     refuse_lost_template(spec, proj.root)
     with templates.resolve(spec, to, base=proj.root) as source:
         meta = templates.read_meta(source.path, old.flavour)
-        # cookiecutter's prompt asks every question again: only copier asks just the new ones
+        # copier asks only what the recorded answers leave open; cookiecutter's prompt would ask
+        # every question again, so its new questions are asked after a render with defaults
         flavour = templates.pick_flavour(source.path, old.flavour)
         interactive = not defaults and flavour == "copier" and sys.stdin.isatty()
         unknown = sorted(set(data) - set(meta.questions))
@@ -266,7 +268,13 @@ def render_target(
             flavour=old.flavour,
         )
         new_questions = [q for q in rendered.defaulted if q not in given]
-        if new_questions and not defaults and not interactive:
+        if new_questions and not defaults and flavour == "cookiecutter" and sys.stdin.isatty():
+            from dlgen import cookiecutter_render
+
+            given.update(cookiecutter_render.ask(source.path, new_questions, rendered.answers))
+            shutil.rmtree(dst)
+            rendered = render(source, dst, given, trust=trust, flavour=old.flavour)
+        elif new_questions and not defaults and not interactive:
             q = new_questions[0]
             raise InputError(
                 f"the template's {source.version} asks a new question {q!r}"
