@@ -44,10 +44,10 @@ def adopt(
 ) -> AdoptResult:
     """Render `template` for the project at `project` and record it as merged.
 
-    `trust` allows the template's tasks, extensions or hooks; `flavour` picks copier or
-    cookiecutter for a template that has both. A project that has a `.dlgen.yml` but no
-    template branch (made with `dlgen new --no-git`,
-    e.g. inside a monorepo) is adopted at its recorded template, version and answers.
+    A project that has a `.dlgen.yml` but no template branch (made with `dlgen new --no-git`,
+    e.g. inside a monorepo) is adopted at its recorded template, version and answers. `trust`
+    allows the template's tasks, extensions or hooks; `flavour` picks copier or cookiecutter for
+    a template that has both.
     """
     from dlgen.new import make_record
     from dlgen.render import render

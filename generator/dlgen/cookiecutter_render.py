@@ -16,13 +16,6 @@ _JINJA_MARKS = ("{{", "{%", "{#")
 _YES_NO = {"1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"}
 
 
-def is_cookiecutter(template_dir: Path) -> bool:
-    """A cookiecutter template has cookiecutter.json and no copier.yml."""
-    return (template_dir / "cookiecutter.json").is_file() and not any(
-        (template_dir / n).is_file() for n in ("copier.yml", "copier.yaml")
-    )
-
-
 def _literal(key: str, value: Any) -> Any:
     """Cookiecutter renders extra context as Jinja (FAULTS P11): wrap answers so they stay text."""
     if not isinstance(value, str) or not any(m in value for m in _JINJA_MARKS):
