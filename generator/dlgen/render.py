@@ -96,7 +96,9 @@ def _translate(e: Exception, root: Path) -> Exception:  # noqa: PLR0911 (a looku
             f"the template uses {_features(e)}, which run code on this machine; re-run with "
             "--trust if you trust it (or add it to the `trust` list of copier's settings.yml)"
         )
-    if isinstance(e, cerr.ExtensionNotFoundError) or _missing_module(e):
+    if isinstance(e, cerr.ExtensionNotFoundError) or (
+        isinstance(e, cerr.CopierError) and _missing_module(e)
+    ):
         return TemplateError(_missing_extension(e))
     if isinstance(e, cerr.ForbiddenPathError):
         return TemplateError(f"template writes outside the project: {e}")

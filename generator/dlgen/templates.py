@@ -53,9 +53,6 @@ class TemplateMeta:
     computed: tuple[str, ...] = ()  # copier questions with `when: false`: never answerable
 
 
-FLAVOURS = ("copier", "cookiecutter")
-
-
 def flavours(template_dir: Path) -> tuple[str, ...]:
     """The template languages `template_dir` speaks: copier, cookiecutter, or both."""
     found = []
