@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -274,8 +276,9 @@ def test_template_with_both_flavours_lets_the_user_choose(
 
 
 def test_cookiecutter_new_question_needs_an_answer(
-    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO())  # no terminal, even under `pytest -s`
     tpl = template_factory(CC)
     tpl.release("v1")
     dst = tmp_path / "cc"
@@ -309,7 +312,6 @@ def test_cookiecutter_new_question_is_asked_on_a_terminal(
     import os
     import pty
     import select
-    import sys
     import time
 
     tpl = template_factory(CC)

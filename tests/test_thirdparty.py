@@ -8,6 +8,7 @@ like scientific-python/cookie (`.gitattributes` with `export-subst` and `export-
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -335,7 +336,10 @@ def newq_proj(tmp_path: Path, template_factory: Callable[..., TemplateRepo]) -> 
     return proj
 
 
-def test_new_question_without_a_terminal_is_exit_2_naming_it(newq_proj: Path) -> None:
+def test_new_question_without_a_terminal_is_exit_2_naming_it(
+    newq_proj: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO())  # no terminal, even under `pytest -s`
     before = (refs(newq_proj), tree_snapshot(newq_proj))
     result = invoke("update", str(newq_proj))
     assert result.code == 2
