@@ -276,10 +276,10 @@ def render_target(
             rendered = render(source, dst, given, trust=trust, flavour=old.flavour)
         elif new_questions and not defaults and not interactive:
             q = new_questions[0]
+            more = f" (and {len(new_questions) - 1} more)" if len(new_questions) > 1 else ""
             raise InputError(
-                f"the template's {source.version} asks a new question {q!r}"
-                + (f" (and {len(new_questions) - 1} more)" if len(new_questions) > 1 else "")
-                + f": answer it at a terminal, pass --data {q}=VALUE, or take defaults with "
+                f"the template ({source.version}) asks {q!r}{more}, which this project has not "
+                f"answered: answer at a terminal, pass --data {q}=VALUE, or take defaults with "
                 "--defaults"
             )
         record = make_record(source, rendered, proj.root)
