@@ -1,0 +1,436 @@
+"""`dlgen status PATH...`: the fleet view. Read-only and offline, on check's copier-free path.
+
+Each project gets its `dlgen check` report, its active ignores, whether an update or merge is in
+progress and which paths are left conflicted, and how far its template version trails the newest
+version visible here: the bundled template's, a local template's, or the newest tag of a clone
+given with `--template`. Projects are inspected in a thread pool: the work is git subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from dlgen import answers, git, templates
+from dlgen.check import ERROR, WARNING, Finding, _lag, _parse_version, check
+from dlgen.errors import DlgenError, InputError
+
+# Worst first: the order of the table.
+STATES = ("conflicted", "updating", "failing", "warning", "lagging", "current", "not-a-project")
+_ABORT_REFS = "refs/dlgen/"  # dlgen update's saved state (orig-template, orig-head)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One project (or one folder that is not a project) of the fleet."""
+
+    path: str  # as the user would type it: PATH joined with the folders below it
+    state: str  # one of STATES; "" until the version is known
+    template: str | None = None
+    version: str | None = None
+    newest: str | None = None  # the newest template version visible here, None if unknown
+    lag: int | None = None  # in max_lag's unit: minor releases, a major release counts 1000
+    behind: bool = False  # newest is a later version (a patch release too)
+    branch: str | None = None
+    findings: tuple[Finding, ...] = ()
+    ignores: tuple[tuple[str, str], ...] = ()  # (path, reason) from `.dlgen.yml`'s check.ignore
+    update_in_progress: bool = False
+    merge_in_progress: bool = False
+    conflicts: tuple[str, ...] = ()
+    note: str = ""  # why a folder is not a project, or why a project could not be read
+    unreadable: bool = False
+
+    def count(self, severity: str) -> int:
+        """How many findings have `severity`."""
+        return sum(f.severity == severity for f in self.findings)
+
+    def fails(self, strict: bool) -> bool:
+        """Whether this project fails: its check (warnings too under `strict`), a conflict, or
+        an update in progress. A folder that is not a project never fails."""
+        if self.state == "not-a-project":
+            return False
+        return self.state in STATES[:3] or (strict and self.count(WARNING) > 0)
+
+    def to_dict(self, strict: bool) -> dict[str, Any]:
+        """JSON-ready (schema: status.schema.json); `findings` and `ok` are check's own."""
+        project = self.state != "not-a-project"
+        return {
+            "path": self.path,
+            "state": self.state,
+            "is_project": project,
+            "template": self.template,
+            "template_version": self.version,
+            "newest_version": self.newest,
+            "lag": self.lag,
+            "behind": self.behind,
+            "branch": self.branch,
+            "ok": project
+            and not (self.unreadable or self.count(ERROR) or (strict and self.findings)),
+            "errors": self.count(ERROR),
+            "warnings": self.count(WARNING),
+            "findings": [asdict(f) for f in self.findings],
+            "ignores": [{"path": p, "reason": r} for p, r in self.ignores],
+            "update_in_progress": self.update_in_progress,
+            "merge_in_progress": self.merge_in_progress,
+            "conflicts": list(self.conflicts),
+            "note": self.note or None,
+        }
+
+
+@dataclass(frozen=True)
+class FleetReport:
+    """Every row, worst first."""
+
+    rows: list[Row] = field(default_factory=list)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """1 when some project fails (see Row.fails), else 0."""
+        return int(any(r.fails(strict) for r in self.rows))
+
+    def summary(self) -> str:
+        """ "N project(s): 2 conflicted, 1 current; 1 not a project"."""
+        counts = {s: sum(r.state == s for r in self.rows) for s in STATES}
+        projects = len(self.rows) - counts["not-a-project"]
+        parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n and s != "not-a-project")
+        text = f"{projects} project(s)" + (f": {parts}" if parts else "")
+        others = counts["not-a-project"]
+        return text + (f"; {others} folder(s) not a dlgen project" if others else "")
+
+    def render(self, fmt: str, strict: bool = False) -> str:
+        """The report as "text", "json" or "markdown"."""
+        if fmt == "json":
+            return self.to_json(strict)
+        return self.to_markdown() if fmt == "markdown" else self.to_text()
+
+    def to_json(self, strict: bool = False) -> str:
+        """The report as JSON (schema: status.schema.json)."""
+        counts = {s: sum(r.state == s for r in self.rows) for s in STATES}
+        data = {
+            "ok": not self.exit_code(strict),
+            "summary": counts,
+            "projects": [r.to_dict(strict) for r in self.rows],
+        }
+        return json.dumps(data, indent=2)
+
+    def to_text(self) -> str:
+        """One aligned table, the details of every project that has any, a summary line."""
+        table = [_HEADER, *(_cells(r) for r in self.rows)]
+        widths = [max(len(row[i]) for row in table) for i in range(len(_HEADER))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            for row in table
+        ]
+        for row in self.rows:
+            details = _details(row, code=lambda s: s)
+            if details:
+                lines += ["", f"{row.path}: {row.state}", *(f"  {d}" for d in details)]
+        lines += ["", f"dlgen status: {self.summary()}"]
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """A Markdown table and details: paste into a weekly report or an issue."""
+        lines = ["## dlgen status", "", self.summary(), ""]
+        lines.append("| " + " | ".join(_HEADER).lower() + " |")
+        lines.append("|" + "---|" * len(_HEADER))
+        for row in self.rows:
+            cells = _cells(row)
+            cells[1] = _code(cells[1])
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        detailed = [(r, _details(r, code=_code)) for r in self.rows]
+        if any(d for _, d in detailed):
+            lines += ["", "### Details"]
+        for row, details in detailed:
+            if details:
+                lines += ["", f"#### {_code(row.path)}: {row.state}", ""]
+                lines += [f"- {d}" for d in details]
+        return "\n".join(lines)
+
+
+_HEADER = [
+    "STATE",
+    "PROJECT",
+    "TEMPLATE",
+    "VERSION",
+    "NEWEST",
+    "LAG",
+    "ERRORS",
+    "WARNINGS",
+    "IGNORES",
+]
+
+
+def _cells(row: Row) -> list[str]:
+    if row.state == "not-a-project":
+        return [row.state, row.path, *["-"] * 7]
+    return [
+        row.state,
+        row.path,
+        row.template or "-",
+        row.version or "-",
+        row.newest or "?",
+        _lag_text(row),
+        str(row.count(ERROR)),
+        str(row.count(WARNING)),
+        str(len(row.ignores)),
+    ]
+
+
+def _lag_text(row: Row) -> str:
+    if row.lag is None:
+        return "?"
+    if row.lag >= 1000:
+        return f"{row.lag // 1000} major"
+    if row.lag:
+        return f"{row.lag} minor"
+    return "patch" if row.behind else "-"
+
+
+def _code(text: str) -> str:
+    return f"`{text}`" if "`" not in text else text
+
+
+def _details(row: Row, code: Callable[[str], str]) -> list[str]:
+    """The lines under a project: why it is in its state, each finding, each ignore."""
+    lines = [row.note] if row.note else []
+    if row.conflicts:
+        lines.append("conflicted: " + ", ".join(code(p) for p in row.conflicts))
+    if row.update_in_progress:
+        lines.append("dlgen update in progress: resolve and commit, or `dlgen update --abort`")
+    elif row.merge_in_progress:
+        lines.append("a git merge is in progress")
+    for f in row.findings:
+        lines.append(f"{f.id} {f.severity} {code(f.path)}: {f.message} (fix: {f.fix})")
+    for path, reason in row.ignores:
+        lines.append(f"{code(path)} enforcement ignored: {reason}")
+    return lines
+
+
+# --- finding the projects -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    shown: str
+    path: Path
+    project: bool
+    note: str = ""
+
+
+def discover(paths: Sequence[str], depth: int) -> list[_Found]:
+    """Each PATH that is a project, else the projects up to `depth` folder levels below it.
+
+    A folder under which no project is found is one "not a project" row; the search does not
+    descend into projects, hidden folders or symlinks.
+    """
+    found: list[_Found] = []
+    for shown in paths:
+        path = Path(shown)
+        if not path.is_dir():
+            raise InputError(f"{shown}: not a directory")
+        found += _scan(shown, path, depth)
+    return found
+
+
+def _scan(shown: str, path: Path, depth: int) -> list[_Found]:
+    if (path / answers.RECORD_NAME).exists():
+        return [_Found(shown, path, True)]
+    try:
+        children = [] if depth == 0 else sorted(path.iterdir())
+    except OSError as e:
+        return [_Found(shown, path, False, f"cannot read: {e.strerror}")]
+    below = [
+        f
+        for child in children
+        if child.is_dir() and not child.is_symlink() and not child.name.startswith(".")
+        for f in _scan(str(Path(shown) / child.name), child, depth - 1)
+    ]
+    if any(f.project for f in below):
+        return below
+    what = "a git repository" if (path / ".git").exists() else "a folder"
+    return [_Found(shown, path, False, f"{what} without {answers.RECORD_NAME}")]
+
+
+# --- the newest template version visible offline -------------------------------------------------
+
+
+def _normalize(spec: str) -> str:
+    """A URL or path as a comparable key: no git+ or file:// prefix, no trailing / or .git."""
+    spec = spec.removeprefix("git+")
+    if spec.startswith("file://"):
+        return str(Path(spec.removeprefix("file://")).resolve())
+    return spec.rstrip("/").removesuffix(".git")
+
+
+class Versions:
+    """The newest version of each template, from what this machine has: no network."""
+
+    def __init__(self, clones: Iterable[str]) -> None:
+        self._newest: dict[str, str | None] = {}
+        for spec in clones:
+            self._add_clone(spec)
+
+    def _add_clone(self, spec: str) -> None:
+        source, sep, clone = spec.rpartition("=")
+        path = Path(clone)
+        top = git.toplevel(path) if path.is_dir() else None
+        if top is None:
+            raise InputError(f"--template {spec}: {clone} is not a local git clone of a template")
+        newest = templates.newest_version_tag(top)
+        keys = [str(top.resolve()), *_remote_urls(top), *([source] if sep else [])]
+        self._newest.update({_normalize(k): newest for k in keys})
+
+    def newest(self, template: str, project: Path) -> str | None:
+        """The newest version of the template recorded as `template` by the project `project`."""
+        if "/" not in template and template in templates.bundled_names():
+            key = f"bundled:{template}"
+            if key not in self._newest:
+                meta = templates.read_meta(templates.bundled_root() / "templates" / template)
+                self._newest[key] = meta.version
+            return self._newest[key]
+        if templates.is_url(template):
+            return self._newest.get(_normalize(template))  # only a clone given with --template
+        key = str((project / template).resolve())
+        if key not in self._newest:
+            self._newest[key] = _local_newest(Path(key))
+        return self._newest[key]
+
+
+def _remote_urls(repo: Path) -> list[str]:
+    out = git.git(["config", "--get-regexp", r"^remote\..*\.url$"], repo, check=False)
+    return [line.split(" ", 1)[1] for line in out.splitlines() if " " in line]
+
+
+def _local_newest(path: Path) -> str | None:
+    """As `templates.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
+    if not path.is_dir():
+        return None
+    top = git.toplevel(path)
+    if top is not None and top.resolve() == path:
+        return templates.newest_version_tag(top)
+    try:
+        return templates.read_meta(path).version
+    except InputError:
+        return None
+
+
+# --- one project ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RepoState:
+    update: bool = False
+    merge: bool = False
+    conflicts: tuple[str, ...] = ()
+
+
+def repo_state(project: Path, branch: str) -> _RepoState:
+    """dlgen's abort refs or MERGE_HEAD, and the unmerged paths of the project (3 git calls)."""
+    gitdir = git.git(["rev-parse", "--absolute-git-dir"], project, check=False).strip()
+    if not gitdir:
+        return _RepoState()
+    refs = git.git(
+        ["for-each-ref", "--format=%(refname) %(objectname)", _ABORT_REFS, f"refs/heads/{branch}"],
+        project,
+    )
+    ids = dict(line.split(" ", 1) for line in refs.splitlines())
+    mine = [r for r in ids if r.startswith(_ABORT_REFS) and _belongs(r, branch)]
+    merge_head = Path(gitdir, "MERGE_HEAD")
+    merging = merge_head.is_file()
+    merged = merge_head.read_text().split()[:1] if merging else []
+    unmerged = git.git(["ls-files", "--unmerged", "-z", "--", "."], project)
+    paths = sorted({e.partition("\t")[2] for e in unmerged.split("\0") if e})
+    update = bool(mine) or merged == [ids.get(f"refs/heads/{branch}")]
+    return _RepoState(update, merging, tuple(paths))
+
+
+def _belongs(ref: str, branch: str) -> bool:
+    """refs/dlgen/NAME is the repository's; refs/dlgen/<branch>/NAME is one project's."""
+    rest = ref.removeprefix(_ABORT_REFS)
+    return "/" not in rest or rest.startswith(f"{branch}/")
+
+
+def inspect(found: _Found) -> Row:
+    """The row of one project: its check report, ignores and repository state."""
+    if not found.project:
+        return Row(found.shown, "not-a-project", note=found.note)
+    report = check(found.path)
+    try:
+        record: answers.Record | None = answers.load(found.path)
+    except InputError:
+        record = None  # check reported it as DLG001
+    branch = record.branch if record else answers.DEFAULT_BRANCH
+    state = repo_state(found.path, branch)
+    markers = [f.path for f in report.findings if f.id == "DLG007"]
+    return Row(
+        found.shown,
+        "",
+        template=report.template,
+        version=report.version,
+        branch=branch if record else None,
+        findings=tuple(report.findings),
+        ignores=tuple(sorted(record.check.ignore.items())) if record else (),
+        update_in_progress=state.update,
+        merge_in_progress=state.merge,
+        conflicts=tuple(sorted({*state.conflicts, *markers})),
+    )
+
+
+def _with_version(row: Row, found: _Found, versions: Versions) -> Row:
+    """Add the newest visible version and the lag; then decide the state."""
+    if row.state:
+        return row
+    newest, lag = None, None
+    behind = False
+    if row.template and row.version:
+        newest = versions.newest(row.template, found.path)
+        old, new = _parse_version(row.version), _parse_version(newest or "")
+        if old and new:
+            lag, behind = _lag(old, new), new > old
+    state = (
+        "conflicted"
+        if row.conflicts
+        else "updating"
+        if row.update_in_progress or row.merge_in_progress
+        else "failing"
+        if row.count(ERROR)
+        else "warning"
+        if row.count(WARNING)
+        else "lagging"
+        if behind
+        else "current"
+    )
+    return replace(row, state=state, newest=newest, lag=lag, behind=behind)
+
+
+def _rank(row: Row) -> tuple[int, int, int, int, str]:
+    return (
+        STATES.index(row.state),
+        -row.count(ERROR),
+        -row.count(WARNING),
+        -(row.lag or 0),
+        row.path,
+    )
+
+
+def status(paths: Sequence[str], *, depth: int = 1, clones: Iterable[str] = ()) -> FleetReport:
+    """Inspect every project found under `paths`; rows worst first."""
+    versions = Versions(clones)
+    found = discover(paths, depth)
+    workers = min(32, 4 * (os.cpu_count() or 1))  # git subprocesses: threads wait, not compute
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(_inspect_safely, found))
+    rows = [_with_version(r, f, versions) for r, f in zip(rows, found, strict=True)]
+    return FleetReport(sorted(rows, key=_rank))
+
+
+def _inspect_safely(found: _Found) -> Row:
+    """A project git cannot read is a failing row naming why, not the end of the report."""
+    try:
+        return inspect(found)
+    except DlgenError as e:
+        return Row(found.shown, "failing", note=f"cannot inspect: {e}", unreadable=True)
