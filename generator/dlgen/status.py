@@ -328,10 +328,24 @@ class _RepoState:
     conflicts: tuple[str, ...] = ()
 
 
+def _git_dir(project: Path) -> Path | None:
+    """The git directory holding MERGE_HEAD, found as git finds it, without a git call: `.git`
+    in the project or a parent; a folder, or a `gitdir:` file in worktrees and submodules."""
+    here = project.resolve()
+    for folder in (here, *here.parents):
+        dotgit = folder / ".git"
+        if dotgit.is_dir():
+            return dotgit
+        if dotgit.is_file():
+            text = dotgit.read_text(encoding="utf-8", errors="replace")
+            return (folder / text.removeprefix("gitdir:").strip()).resolve()
+    return None
+
+
 def repo_state(project: Path, branch: str) -> _RepoState:
-    """dlgen's abort refs or MERGE_HEAD, and the unmerged paths of the project (3 git calls)."""
-    gitdir = git.git(["rev-parse", "--absolute-git-dir"], project, check=False).strip()
-    if not gitdir:
+    """dlgen's abort refs or MERGE_HEAD, and the unmerged paths of the project (2 git calls)."""
+    gitdir = _git_dir(project)
+    if gitdir is None:
         return _RepoState()
     refs = git.git(
         ["for-each-ref", "--format=%(refname) %(objectname)", _ABORT_REFS, f"refs/heads/{branch}"],
@@ -339,7 +353,7 @@ def repo_state(project: Path, branch: str) -> _RepoState:
     )
     ids = dict(line.split(" ", 1) for line in refs.splitlines())
     mine = [r for r in ids if r.startswith(_ABORT_REFS) and _belongs(r, branch)]
-    merge_head = Path(gitdir, "MERGE_HEAD")
+    merge_head = gitdir / "MERGE_HEAD"
     merging = merge_head.is_file()
     merged = merge_head.read_text().split()[:1] if merging else []
     unmerged = git.git(["ls-files", "--unmerged", "-z", "--", "."], project)
