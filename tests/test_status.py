@@ -349,3 +349,19 @@ def test_status_never_imports_copier_or_jinja(fleet: Fleet) -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_clone_named_for_the_recorded_source(tmp_path: Path, tpl: TemplateRepo) -> None:
+    project = new(tmp_path / "fleet/svc", f"{tpl.root}@v1.0.0")
+    url = "https://git.example.com/platform/tpl.git"
+    edit_record(project, lambda d: d.update(template=url))
+    commit_all(project, "the team's URL")
+    cache = tmp_path / "cache"
+    git("clone", "-q", str(tpl.root), str(cache), cwd=tmp_path)
+    _, unmatched = status_json(str(project), "--template", str(cache))
+    _, named = status_json(str(project), "--template", f"{url}={cache}")
+    assert unmatched["projects"][0]["newest_version"] is None  # nothing fetched from the URL
+    assert (named["projects"][0]["newest_version"], named["projects"][0]["state"]) == (
+        "v1.2.0",
+        "lagging",
+    )

@@ -240,3 +240,10 @@ def test_templates_never_imports_copier_or_jinja() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_help_names_the_commands_whole() -> None:
+    top = invoke("--help").out
+    assert "List templates, or show T's questions.\n" in top
+    assert "The fleet view: many projects, worst first.\n" in top
+    assert "[T]" in invoke("templates", "--help").out

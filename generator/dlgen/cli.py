@@ -113,9 +113,11 @@ def new(
     help="Output format.",
 )
 def templates(template: str | None, fmt: str) -> int:
-    """List the bundled templates, or show template T's questions and policy without rendering.
+    """List templates, or show T's questions.
 
-    T is a bundled name, a directory or a git URL[@REF] (default: its newest version tag).
+    Without T: the bundled templates with version, description and policy. With T (a bundled
+    name, a directory or a git URL[@REF], default its newest version tag): its questions with
+    type, help, choices and default, and its policy, read without rendering.
     """
     import json
 
@@ -196,10 +198,12 @@ def status(
     strict: bool,
     exit_code: bool,
 ) -> int:
-    """Show every project under PATH (default .): version lag, findings, ignores, updates.
+    """The fleet view: many projects, worst first.
 
-    Read-only and offline. Rows are sorted worst first. Exit 0, or with --exit-code 1 when a
-    project fails; 2 for a PATH or --template that is not a directory.
+    For each project under PATH (default .): its template version and lag, its `dlgen check`
+    findings and active ignores, an update in progress, conflicts left. Read-only and offline.
+    Exit 0, or with --exit-code 1 when a project fails; 2 for a PATH or --template that is not a
+    directory.
     """
     from dlgen.status import status as run_status
 
