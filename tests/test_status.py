@@ -365,3 +365,13 @@ def test_a_clone_named_for_the_recorded_source(tmp_path: Path, tpl: TemplateRepo
         "v1.2.0",
         "lagging",
     )
+
+
+def test_a_broken_repository_is_a_row_not_a_crash(tmp_path: Path, tpl: TemplateRepo) -> None:
+    good = new(tmp_path / "fleet/good", str(tpl.root))
+    broken = new(tmp_path / "fleet/broken", str(tpl.root))
+    (broken / ".git/HEAD").write_text("garbage\n")
+    code, data = status_json(str(tmp_path / "fleet"), str(good))  # good listed once
+    rows = [(Path(r["path"]).name, r["state"], r["ok"]) for r in data["projects"]]
+    assert (code, rows) == (0, [("broken", "failing", False), ("good", "current", True)])
+    assert data["projects"][0]["note"].startswith("cannot inspect: `git for-each-ref")

@@ -39,17 +39,18 @@ def discover(paths: Sequence[str], depth: int) -> list[_Found]:
     A folder under which no project is found is one "not a project" row; the search does not
     descend into projects, hidden folders or symlinks.
     """
-    found: list[_Found] = []
+    found: dict[Path, _Found] = {}
     for shown in paths:
         path = Path(shown)
         if not path.is_dir():
             raise InputError(f"{shown}: not a directory")
-        found += _scan(shown, path, depth)
-    return found
+        for f in _scan(shown, path, depth):
+            found.setdefault(f.path.resolve(), f)  # `dlgen status a a/..` lists a project once
+    return list(found.values())
 
 
 def _scan(shown: str, path: Path, depth: int) -> list[_Found]:
-    if (path / answers.RECORD_NAME).exists():
+    if (path / answers.RECORD_NAME).is_file():
         return [_Found(shown, path, True)]
     try:
         children = [] if depth == 0 else sorted(path.iterdir())
@@ -217,20 +218,20 @@ def _with_version(row: Row, found: _Found, versions: Versions) -> Row:
         old, new = _parse_version(row.version), _parse_version(newest or "")
         if old and new:
             lag, behind = _lag(old, new), new > old
-    state = (
-        "conflicted"
-        if row.conflicts
-        else "updating"
-        if row.update_in_progress or row.merge_in_progress
-        else "failing"
-        if row.count(ERROR)
-        else "warning"
-        if row.count(WARNING)
-        else "lagging"
-        if behind
-        else "current"
-    )
-    return replace(row, state=state, newest=newest, lag=lag, behind=behind)
+    return replace(row, state=_state(row, behind), newest=newest, lag=lag, behind=behind)
+
+
+def _state(row: Row, behind: bool) -> str:
+    """The worst thing about the project."""
+    if row.conflicts:
+        return "conflicted"
+    if row.update_in_progress or row.merge_in_progress:
+        return "updating"
+    if row.count(ERROR):
+        return "failing"
+    if row.count(WARNING):
+        return "warning"
+    return "lagging" if behind else "current"
 
 
 def _rank(row: Row) -> tuple[int, int, int, int, str]:
@@ -255,8 +256,9 @@ def status(paths: Sequence[str], *, depth: int = 1, clones: Iterable[str] = ()) 
 
 
 def _inspect_safely(found: _Found) -> Row:
-    """A project git cannot read is a failing row naming why, not the end of the report."""
+    """A project git or the file system cannot read is a failing row naming why, not the end
+    of the report."""
     try:
         return inspect(found)
-    except DlgenError as e:
+    except (DlgenError, OSError) as e:
         return Row(found.shown, "failing", note=f"cannot inspect: {e}", unreadable=True)
