@@ -185,6 +185,11 @@ def test_every_row_is_that_projects_own_check(fleet: Fleet, tmp_path: Path) -> N
             own["template"],
             own["template_version"],
         ), name
+    _, strict = status_json(str(fleet.root), "--strict")
+    for row in strict["projects"]:
+        if row["is_project"]:
+            own = json.loads(invoke("check", row["path"], "--format", "json", "--strict").out)
+            assert (row["findings"], row["ok"]) == (own["findings"], own["ok"]), row["path"]
     ranks = [STATES.index(r["state"]) for r in data["projects"]]
     assert ranks == sorted(ranks)
     assert data["summary"]["current"] == sum(s == "current" for s in fleet.expected.values())
