@@ -117,13 +117,36 @@ def new(
 
 
 @cli.command()
-def templates() -> int:
-    """List the bundled templates with their versions."""
-    from dlgen.templates import bundled_names, bundled_root, read_meta
+@click.argument("template", required=False, metavar="[T]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def templates(template: str | None, fmt: str) -> int:
+    """List templates, or show T's questions.
 
-    for name in bundled_names():
-        meta = read_meta(bundled_root() / "templates" / name)
-        out(f"{name}\t{meta.version or '-'}\t{meta.description}")
+    Without T: the bundled templates with version, description and policy. With T (a bundled
+    name, a directory or a git URL[@REF], default its newest version tag): its questions with
+    type, help, choices and default, and its policy, read without rendering.
+    """
+    import json
+
+    from dlgen import templates as tpl
+
+    if template is None:
+        listing = tpl.catalog()
+        lines = [f"{t['name']}\t{t['version'] or '-'}\t{t['description']}" for t in listing]
+        out(json.dumps(listing, indent=2) if fmt == "json" else "\n".join(lines))
+        return 0
+    with tpl.resolve(template) as source:
+        info = tpl.describe(source.name, source.path, source.version)
+        questions = tpl.read_questions(source.path)
+    info["questions"] = [q.to_dict() for q in questions]
+    out(json.dumps(info, indent=2) if fmt == "json" else tpl.questions_text(info, questions))
     return 0
 
 
@@ -148,6 +171,59 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
     report = run_check(Path(path), only=only)
     out(report.to_json(strict) if fmt == "json" else report.to_text(strict))
     return report.exit_code(strict)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=_PATH, metavar="[PATH]...")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Folder levels below each PATH that is not a project to search for projects.",
+)
+@click.option(
+    "--template",
+    "-t",
+    "clones",
+    multiple=True,
+    metavar="[SOURCE=]CLONE",
+    help="A local clone of a git template: its newest tag is the newest version (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail a project, as in `check --strict`.")
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when a project fails its check, has conflicts or an update in progress.",
+)
+def status(
+    paths: tuple[str, ...],
+    depth: int,
+    clones: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    exit_code: bool,
+) -> int:
+    """The fleet view: many projects, worst first.
+
+    For each project under PATH (default .): its template version and lag, its `dlgen check`
+    findings and active ignores, an update in progress, conflicts left. Read-only and offline.
+    Exit 0, or with --exit-code 1 when a project fails; 2 for a PATH or --template that is not a
+    directory.
+    """
+    from dlgen.status import status as run_status
+
+    report = run_status(paths or (".",), depth=depth, clones=clones)
+    out(report.render(fmt, strict))
+    return report.exit_code(strict) if exit_code else 0
 
 
 @cli.command()
