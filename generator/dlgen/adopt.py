@@ -41,12 +41,16 @@ def adopt(
     template: str | None,
     data: Mapping[str, Any] | None = None,
     branch: str | None = None,
+    trust: bool = False,
+    flavour: str | None = None,
 ) -> AdoptResult:
     """Render `template` for the project at `project` and record it as merged.
 
     A project that has a `.dlgen.yml` but no template branch (made with `dlgen new --no-git`,
     e.g. inside a monorepo) is adopted at its recorded template, version and answers. The branch
-    is `branch`, else one the record names, else the one for the project's path.
+    is `branch`, else one the record names, else the one for the project's path. `trust` allows
+    the template's tasks, extensions or hooks; `flavour` picks copier or cookiecutter for a
+    template that has both.
     """
     from dlgen.new import make_record
     from dlgen.render import render
@@ -61,6 +65,7 @@ def adopt(
         template = template or existing.template
         ref = existing.template_commit if template == existing.template else None
         given = {**existing.answers, **given}
+        flavour = flavour or existing.flavour
         if branch is None and existing.branch != answers.DEFAULT_BRANCH:
             branch = existing.branch
     branch = branch or template_branch.branch_for(prefix)
@@ -71,10 +76,12 @@ def adopt(
         templates.resolve(template, ref, base=project) as source,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        asked = templates.read_meta(source.path).questions
+        asked = templates.read_meta(source.path, flavour).questions
         if "project_name" in asked:
             given.setdefault("project_name", names.check_project_name(project.name))
-        rendered = render(source, Path(tmp) / "render", given, defaults=True)
+        rendered = render(
+            source, Path(tmp) / "render", given, defaults=True, trust=trust, flavour=flavour
+        )
         record = replace(make_record(source, rendered, project), branch=branch)
         answers.save(Path(tmp) / "render", record)
         render_commit = template_branch.commit_render(

@@ -24,6 +24,7 @@ _TOP = {
     "template_commit",
     "dlgen_version",
     "branch",
+    "flavour",
     "answers",
     "policy",
     "check",
@@ -65,6 +66,7 @@ class Record:
     template_commit: str | None = None
     branch: str = DEFAULT_BRANCH
     policy: Policy = Policy()
+    flavour: str | None = None  # copier or cookiecutter, for a template that has both
     check: CheckConfig = CheckConfig()
 
     def with_answers(self, answers: Mapping[str, Any]) -> Record:
@@ -169,6 +171,12 @@ def _branch(data: Mapping[str, Any], where: str) -> str:
     return str(branch)
 
 
+def _flavour(value: Any, where: str) -> str | None:
+    if value is None or value in ("copier", "cookiecutter"):
+        return value  # type: ignore[no-any-return]
+    raise _fail("flavour", f"must be copier or cookiecutter, got {value!r}", where)
+
+
 def from_mapping(data: Any, where: str) -> Record:
     """Validate parsed YAML into a Record; errors name the key and `where`."""
     if not isinstance(data, dict):
@@ -187,6 +195,7 @@ def from_mapping(data: Any, where: str) -> Record:
         answers=_answers(data["answers"], where),
         template_commit=_expect(data, "template_commit", (str, type(None)), where),
         branch=_branch(data, where),
+        flavour=_flavour(data.get("flavour"), where),
         policy=_policy(data.get("policy"), where),
         check=_check(data.get("check"), where),
     )
@@ -234,6 +243,8 @@ def dumps(record: Record) -> str:
     data["dlgen_version"] = record.dlgen_version
     if record.branch != DEFAULT_BRANCH:
         data["branch"] = record.branch
+    if record.flavour is not None:
+        data["flavour"] = record.flavour
     data["answers"] = dict(record.answers)
     policy = _drop_defaults(vars(record.policy), vars(Policy()))
     if policy:

@@ -21,6 +21,17 @@ _data = click.option(
     help="Answer a question (repeatable).",
 )
 _project = click.argument("path", type=_PATH, default=".", required=False)
+_trust = click.option(
+    "--trust",
+    is_flag=True,
+    help="Allow an external template's tasks, extensions and hooks "
+    "(copier's settings.yml `trust` list is honoured too).",
+)
+_flavour = click.option(
+    "--flavour",
+    type=click.Choice(["copier", "cookiecutter"]),
+    help="For a template with both copier.yml and cookiecutter.json (default: copier).",
+)
 
 
 def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str, Any]:
@@ -66,9 +77,10 @@ def cli(debug: bool) -> None:
 @_data
 @click.option("--data-file", type=_PATH, help="YAML file of answers.")
 @click.option("--defaults", is_flag=True, help="Use defaults for unanswered questions.")
-@click.option("--trust", is_flag=True, help="Allow an external template's tasks and extensions.")
+@_trust
 @click.option("--no-git", is_flag=True, help="Do not create a git repository.")
 @click.option("--no-hooks", is_flag=True, help="Do not run `pre-commit install`.")
+@_flavour
 def new(
     path: str,
     template: str,
@@ -78,6 +90,7 @@ def new(
     trust: bool,
     no_git: bool,
     no_hooks: bool,
+    flavour: str | None,
 ) -> int:
     """Generate a new project at PATH."""
     from pathlib import Path
@@ -92,6 +105,7 @@ def new(
         trust=trust,
         git_init=not no_git,
         install_hooks=not no_hooks,
+        flavour=flavour,
     )
     for line in result.notes:
         note(f"note: {line}")
@@ -103,13 +117,36 @@ def new(
 
 
 @cli.command()
-def templates() -> int:
-    """List the bundled templates with their versions."""
-    from dlgen.templates import bundled_names, bundled_root, read_meta
+@click.argument("template", required=False, metavar="[T]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def templates(template: str | None, fmt: str) -> int:
+    """List templates, or show T's questions.
 
-    for name in bundled_names():
-        meta = read_meta(bundled_root() / "templates" / name)
-        out(f"{name}\t{meta.version or '-'}\t{meta.description}")
+    Without T: the bundled templates with version, description and policy. With T (a bundled
+    name, a directory or a git URL[@REF], default its newest version tag): its questions with
+    type, help, choices and default, and its policy, read without rendering.
+    """
+    import json
+
+    from dlgen import templates as tpl
+
+    if template is None:
+        listing = tpl.catalog()
+        lines = [f"{t['name']}\t{t['version'] or '-'}\t{t['description']}" for t in listing]
+        out(json.dumps(listing, indent=2) if fmt == "json" else "\n".join(lines))
+        return 0
+    with tpl.resolve(template) as source:
+        info = tpl.describe(source.name, source.path, source.version)
+        questions = tpl.read_questions(source.path)
+    info["questions"] = [q.to_dict() for q in questions]
+    out(json.dumps(info, indent=2) if fmt == "json" else tpl.questions_text(info, questions))
     return 0
 
 
@@ -137,18 +174,97 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=_PATH, metavar="[PATH]...")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Folder levels below each PATH that is not a project to search for projects.",
+)
+@click.option(
+    "--template",
+    "-t",
+    "clones",
+    multiple=True,
+    metavar="[SOURCE=]CLONE",
+    help="A local clone of a git template: its newest tag is the newest version (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail a project, as in `check --strict`.")
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when a project fails its check, has conflicts or an update in progress.",
+)
+def status(
+    paths: tuple[str, ...],
+    depth: int,
+    clones: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    exit_code: bool,
+) -> int:
+    """The fleet view: many projects, worst first.
+
+    For each project under PATH (default .): its template version and lag, its `dlgen check`
+    findings and active ignores, an update in progress, conflicts left. Read-only and offline.
+    Exit 0, or with --exit-code 1 when a project fails; 2 for a PATH or --template that is not a
+    directory.
+    """
+    from dlgen.status import status as run_status
+
+    report = run_status(paths or (".",), depth=depth, clones=clones)
+    out(report.render(fmt, strict))
+    return report.exit_code(strict) if exit_code else 0
+
+
+@cli.command()
 @_project
 @click.option("--to", metavar="REF", help="Template version (git ref) to update to.")
 @_data
 @click.option("--dry-run", is_flag=True, help="Show what would change and conflict; touch nothing.")
 @click.option("--abort", is_flag=True, help="Undo an update in progress.")
-def update(path: str, to: str | None, data: tuple[str, ...], dry_run: bool, abort: bool) -> int:
+@_trust
+@click.option("--defaults", is_flag=True, help="Take the default of every new question.")
+@click.option(
+    "--template",
+    "-t",
+    metavar="PATH|URL",
+    help="Point the project at a moved or mirrored template (it must hold the recorded version).",
+)
+def update(
+    path: str,
+    to: str | None,
+    data: tuple[str, ...],
+    dry_run: bool,
+    abort: bool,
+    trust: bool,
+    defaults: bool,
+    template: str | None,
+) -> int:
     """Update the project at PATH to a newer template version by a real git merge."""
     from pathlib import Path
 
     from dlgen.update import update as run_update
 
-    result = run_update(Path(path), to=to, data=parse_data(data), dry_run=dry_run, abort=abort)
+    result = run_update(
+        Path(path),
+        to=to,
+        data=parse_data(data),
+        dry_run=dry_run,
+        abort=abort,
+        trust=trust,
+        defaults=defaults,
+        template=template,
+    )
     for line in result.lines():
         out(line)
     return result.exit_code
@@ -164,13 +280,20 @@ def update(path: str, to: str | None, data: tuple[str, ...], dry_run: bool, abor
     help="The template (and version) the project corresponds to.",
 )
 @_data
-def adopt(path: str, template: str | None, data: tuple[str, ...]) -> int:
+@_trust
+@_flavour
+def adopt(
+    path: str, template: str | None, data: tuple[str, ...], trust: bool, flavour: str | None
+) -> int:
     """Link the repository at PATH to a template version without changing any file."""
     from pathlib import Path
 
     from dlgen.adopt import adopt as run_adopt
 
-    for line in run_adopt(Path(path), template=template, data=parse_data(data)).lines():
+    result = run_adopt(
+        Path(path), template=template, data=parse_data(data), trust=trust, flavour=flavour
+    )
+    for line in result.lines():
         out(line)
     return 0
 

@@ -9,7 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,17 @@ def new(
     trust: bool = False,
     git_init: bool = True,
     install_hooks: bool = True,
+    flavour: str | None = None,
 ) -> NewResult:
-    """Generate a project at `path`; on any failure or ^C nothing is left behind."""
+    """Generate a project at `path`; on any failure or ^C nothing is left behind.
+
+    `flavour` (copier or cookiecutter) picks the language of a template that has both.
+    """
     dst = check_destination(path)
     if not defaults and not sys.stdin.isatty():
         raise InputError("questions need a terminal; pass --defaults (and --data KEY=VALUE)")
     with templates.resolve(template) as source:
-        asked = templates.read_meta(source.path).questions
+        asked = templates.read_meta(source.path, flavour).questions
         data = initial_data(dst, data or {}, asked)
         with _staging(dst) as out:
             return _generate(
@@ -56,6 +60,7 @@ def new(
                 trust=trust,
                 git_init=git_init,
                 install_hooks=install_hooks,
+                flavour=flavour,
             )
 
 
@@ -69,6 +74,7 @@ def _generate(
     trust: bool,
     git_init: bool,
     install_hooks: bool,
+    flavour: str | None = None,
 ) -> NewResult:
     """The steps inside the staging directory, ending with the rename into place.
 
@@ -80,7 +86,7 @@ def _generate(
         _step("git init", lambda: git.init(out))
     hook_cmd = pre_commit_command() if git_init and install_hooks else None
     with proc.background(hook_cmd, out) if hook_cmd else nullcontext() as hooks:
-        rendered = render(source, out, data, defaults=defaults, trust=trust)
+        rendered = render(source, out, data, defaults=defaults, trust=trust, flavour=flavour)
         if "package_name" in rendered.answers:
             names.check_package_name(str(rendered.answers["package_name"]))
         record = make_record(source, rendered, dst)
@@ -133,6 +139,9 @@ def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answ
     if not source.bundled and not templates.is_url(templates.split_ref(spec)[0]):
         spec = os.path.relpath(Path(templates.split_ref(spec)[0]).absolute(), dst)
     policy = answers.policy_from_meta(rendered.meta, f"{source.spec} copier.yml _dlgen")
+    skip = [p for p in rendered.skip_if_exists if p not in policy.create_only]
+    if skip:  # copier's `_skip_if_exists`: like create-only, rendered once, never merged
+        policy = replace(policy, create_only=(*policy.create_only, *skip))
     return answers.Record(
         template=spec,
         template_version=source.version,
@@ -140,6 +149,7 @@ def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answ
         answers=rendered.answers,
         template_commit=source.commit,
         policy=policy,
+        flavour=rendered.flavour,
     )
 
 
