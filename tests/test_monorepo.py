@@ -3,6 +3,7 @@ another's files, index entries, branch or abort refs. Real git, real copier, the
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Callable
@@ -181,6 +182,9 @@ def test_abort_refs_are_per_project(
         killed = dlgen("update", str(mono / B), cwd=mono)
     assert killed.returncode == -9, killed.stderr
     assert git("rev-parse", BRANCH[B], cwd=mono) != b_tip  # moved, never merged
+    report = json.loads(invoke("status", str(mono / A), str(mono / B), "--format", "json").out)
+    busy = {row["path"]: row["update_in_progress"] for row in report["projects"]}
+    assert busy == {str(mono / A): False, str(mono / B): True}
 
     code, out, err = up(mono / A)
     assert code == 0, out + err
