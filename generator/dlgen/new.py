@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,50 +14,239 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dlgen import __version__, answers, git, lifecycle, names, proc, template_branch, templates
-from dlgen.errors import DlgenError, InputError, StepError, UnsafeStateError
+import yaml
+
+from dlgen import (
+    __version__,
+    answers,
+    git,
+    lifecycle,
+    names,
+    proc,
+    questions,
+    signals,
+    template_branch,
+    templates,
+)
+from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
 from dlgen.render import Rendered, render
+
+DEFAULT_TEMPLATE = "dl-project"
+_STAGING_PREFIX = ".dlgen-new-"
+# .dlgen-new-<name>-<pid>-<mkdtemp suffix>; the marker inside names the host and pid again.
+_STAGING = re.compile(rf"{re.escape(_STAGING_PREFIX)}.*-(?P<pid>[0-9]+)-[a-z0-9_]{{8}}")
+_MARKER = ".dlgen-staging"
+# Answers a replayed project's record does not pass on: they name the project it came from.
+_PROJECT_ANSWERS = ("project_name", "package_name")
 
 
 @dataclass(frozen=True)
 class NewResult:
-    """A generated project."""
+    """A generated project (or, with `pretend`, the files it would have)."""
 
     path: Path
-    template: str
+    template: str  # the template as the user gave it (relative paths from the current directory)
     version: str
     next_steps: list[str]
     notes: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # what --pretend would write
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """Answers from --data-file: plain answers, a project's `.dlgen.yml`, or a copier answers file.
+
+    From a project's record (a replay), `template` is the recorded template at its recorded
+    version, and the answers that name the old project are left out.
+    """
+
+    answers: dict[str, Any]
+    template: str | None = None
+    version: str | None = None
+    replay: bool = False
 
 
 def new(
     path: Path,
     *,
-    template: str = "dl-project",
+    template: str | None = None,
     data: Mapping[str, Any] | None = None,
+    data_file: Path | None = None,
     defaults: bool = False,
     trust: bool = False,
     git_init: bool = True,
     install_hooks: bool = True,
+    pretend: bool = False,
 ) -> NewResult:
-    """Generate a project at `path`; on any failure or ^C nothing is left behind."""
+    """Generate a project at `path`; on any failure, ^C, SIGTERM or SIGHUP nothing is left behind.
+
+    `data` answers questions on top of `data_file`; `template` (default: the data file's
+    recorded template, else dl-project) is a bundled name, directory or git URL[@REF].
+    """
     dst = check_destination(path)
-    if not defaults and not sys.stdin.isatty():
-        raise InputError("questions need a terminal; pass --defaults (and --data KEY=VALUE)")
-    with templates.resolve(template) as source:
-        asked = templates.read_meta(source.path).questions
-        data = initial_data(dst, data or {}, asked)
+    given = read_data_file(data_file) if data_file is not None else DataFile({})
+    spec = template or given.template or DEFAULT_TEMPLATE
+    notes: list[str] = []
+    with signals.raising(), templates.resolve(spec) as source:
+        meta = templates.read_meta(source.path)
+        wanted = {**given.answers, **(data or {})}
+        if given.replay:
+            wanted, dropped = _only_asked(wanted, meta.questions)
+            notes += [f"{data_file} answers {', '.join(dropped)}; {spec} does not ask it"] * bool(
+                dropped
+            )
+            if given.version and not template and given.version != source.version:
+                notes.append(f"{data_file} records {spec} {given.version}; using {source.version}")
+        wanted = initial_data(dst, wanted, meta.questions)
+        if given.replay and "package_name" in meta.questions and "package_name" not in wanted:
+            wanted["package_name"] = names.package_name(wanted["project_name"])
+        user_defaults = git_config_defaults(meta.raw, _anchor(dst), skip=wanted)
+        defaults = ask_or_default(source.path, wanted, user_defaults, defaults=defaults)
+        if pretend:
+            return _pretend(source, dst, wanted, user_defaults, trust=trust, notes=notes)
+        notes += remove_dead_staging(_anchor(dst))
         with _staging(dst) as out:
-            return _generate(
+            result = _generate(
                 source,
                 out,
                 dst,
-                data,
+                wanted,
+                user_defaults,
                 defaults=defaults,
                 trust=trust,
                 git_init=git_init,
                 install_hooks=install_hooks,
             )
+    return NewResult(
+        result.path, result.template, result.version, result.next_steps, notes + result.notes
+    )
+
+
+def _only_asked(
+    data: Mapping[str, Any], asked: tuple[str, ...]
+) -> tuple[dict[str, Any], list[str]]:
+    kept = {k: v for k, v in data.items() if k in asked}
+    return kept, sorted(set(data) - set(kept))
+
+
+def read_data_file(path: Path) -> DataFile:
+    """Read --data-file: a mapping of answers, a project's `.dlgen.yml`, or copier's answers."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise InputError(f"cannot read --data-file {path}: {e}") from e
+    if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+        raise InputError(f"--data-file {path} must hold a mapping of KEY: VALUE")
+    if isinstance(loaded.get("answers"), dict) and "template" in loaded:
+        record = answers.from_mapping(loaded, str(path))
+        kept = {k: v for k, v in record.answers.items() if k not in _PROJECT_ANSWERS}
+        spec = _from_here(record.template, path.parent)
+        ref = record.template_version if record.template_commit else None
+        return DataFile(kept, f"{spec}@{ref}" if ref else spec, record.template_version, True)
+    if "_src_path" in loaded or "_commit" in loaded:  # copier's .copier-answers.yml
+        kept = {k: v for k, v in loaded.items() if k[:1] != "_" and k not in _PROJECT_ANSWERS}
+        src, commit = loaded.get("_src_path"), loaded.get("_commit")
+        if not src:
+            return DataFile(kept, None, None, True)
+        src_spec = _from_here(str(src), path.parent)
+        return DataFile(kept, f"{src_spec}@{commit}" if commit else src_spec, None, True)
+    return DataFile(dict(loaded))
+
+
+def _from_here(spec: str, record_dir: Path) -> str:
+    """A recorded template source as the current directory sees it (records hold paths relative
+    to their project)."""
+    if spec in templates.bundled_names() or templates.is_url(spec) or Path(spec).is_absolute():
+        return spec
+    return os.path.relpath(os.path.normpath(record_dir.absolute() / spec))
+
+
+def ask_or_default(
+    template_dir: Path,
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    *,
+    defaults: bool,
+) -> bool:
+    """Whether to render with defaults; refuse, naming every question, what cannot be answered.
+
+    With --defaults, every asked question needs an answer or a default. Without it, copier asks
+    the unanswered questions on the terminal; with no terminal, answers must cover them all.
+    """
+    left = questions.unanswered(questions.read(template_dir), data, user_defaults)
+    if defaults:
+        missing = [q for q, has_default in left if not has_default]
+        if missing:
+            raise InputError(_listing(missing, "no answer and no default"))
+        return True
+    if not left:
+        return True  # everything answered: no terminal needed
+    if not sys.stdin.isatty():
+        raise InputError(
+            _listing([q for q, _ in left], "no answer, and there is no terminal to ask")
+            + "\nor pass --defaults to take the defaults of those that have one"
+        )
+    return False
+
+
+def _listing(qs: list[questions.Question], why: str) -> str:
+    head = f"{len(qs)} question{'s' * (len(qs) > 1)} {'have' if len(qs) > 1 else 'has'} {why}"
+    body = "".join(f"\n  {q.describe()}" for q in qs)
+    return f"{head}; answer with --data KEY=VALUE or --data-file:{body}"
+
+
+def git_config_defaults(
+    meta: Mapping[str, Any], where: Path, *, skip: Mapping[str, Any]
+) -> dict[str, str]:
+    """Defaults the template takes from git config (`_dlgen.defaults_from_git_config`).
+
+    The bundled template maps author_name/author_email to user.name/user.email, as copier
+    templates do with an extension; the value is a default, shown at the prompt and recorded
+    like any answer. Unset keys (or no git) leave the template's own default.
+    """
+    wanted = meta.get("defaults_from_git_config") or {}
+    if not isinstance(wanted, dict):
+        return {}
+    found: dict[str, str] = {}
+    for question, key in wanted.items():
+        if question in skip:
+            continue
+        try:
+            value = git.git(["config", "--get", str(key)], where, check=False).strip()
+        except ProcessError:  # no git: the template's defaults stand
+            return found
+        if value:
+            found[str(question)] = value
+    return found
+
+
+def _pretend(
+    source: templates.Source,
+    dst: Path,
+    data: dict[str, Any],
+    user_defaults: Mapping[str, Any],
+    *,
+    trust: bool,
+    notes: list[str],
+) -> NewResult:
+    """Render in the system's temporary directory, list the files, keep nothing."""
+    with tempfile.TemporaryDirectory(prefix="dlgen-pretend-") as tmp:
+        out = Path(tmp) / dst.name
+        rendered = render(
+            source,
+            out,
+            data,
+            defaults=True,
+            trust=trust,
+            user_defaults=user_defaults,
+            skip_tasks=True,
+        )
+        files = sorted(
+            {p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir()}
+            | {answers.RECORD_NAME}
+        )
+    steps = [str(s) for s in rendered.meta.get("next_steps", [])]
+    return NewResult(dst, source.spec, source.version, steps, notes, files)
 
 
 def _generate(
@@ -64,6 +254,7 @@ def _generate(
     out: Path,
     dst: Path,
     data: dict[str, Any],
+    user_defaults: Mapping[str, Any],
     *,
     defaults: bool,
     trust: bool,
@@ -80,7 +271,9 @@ def _generate(
         _step("git init", lambda: git.init(out))
     hook_cmd = pre_commit_command() if git_init and install_hooks else None
     with proc.background(hook_cmd, out) if hook_cmd else nullcontext() as hooks:
-        rendered = render(source, out, data, defaults=defaults, trust=trust)
+        rendered = render(
+            source, out, data, defaults=defaults, trust=trust, user_defaults=user_defaults
+        )
         if "package_name" in rendered.answers:
             names.check_package_name(str(rendered.answers["package_name"]))
         record = make_record(source, rendered, dst)
@@ -92,7 +285,7 @@ def _generate(
         notes = hook_notes(hooks) if git_init and install_hooks else []
     _move_into_place(out, dst)
     steps = [str(s) for s in rendered.meta.get("next_steps", [])]
-    return NewResult(dst, record.template, record.template_version, steps, notes)
+    return NewResult(dst, source.spec, record.template_version, steps, notes)
 
 
 def check_destination(path: Path) -> Path:
@@ -173,20 +366,77 @@ def _step(name: str, func: Any) -> None:
         raise StepError(name, f"{e}{hint}") from e
 
 
-@contextmanager
-def _staging(dst: Path) -> Iterator[Path]:
-    """A render directory on the destination's filesystem, removed whatever happens."""
+def _anchor(dst: Path) -> Path:
+    """The nearest existing directory at or above dst's parent: where staging happens."""
     anchor = dst.parent
     while not anchor.exists():
         anchor = anchor.parent
+    return anchor
+
+
+@contextmanager
+def _staging(dst: Path) -> Iterator[Path]:
+    """A render directory on the destination's filesystem, removed whatever happens.
+
+    Its name carries this process's id, and a marker file inside names host and pid, so that a
+    later `dlgen new` can tell a directory left by a killed run (SIGKILL, power loss) from one
+    that is still in use.
+    """
+    anchor = _anchor(dst)
+    prefix = f"{_STAGING_PREFIX}{dst.name[:40]}-{os.getpid()}-"
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".dlgen-new-{dst.name[:40]}-", dir=anchor))
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=anchor))
     except OSError as e:
-        raise UnsafeStateError(f"cannot write in {anchor}: {e.strerror}") from e
+        raise UnsafeStateError(
+            f"cannot create {dst}: making a directory in {anchor} failed: {e.strerror}"
+        ) from e
     try:
+        (tmp / _MARKER).write_text(f"{os.uname().nodename} {os.getpid()}\n", encoding="utf-8")
         yield tmp / dst.name
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_dead_staging(anchor: Path) -> list[str]:
+    """Remove staging directories a killed `dlgen new` left in `anchor`; say which.
+
+    Only a directory (not a link) named `.dlgen-new-<name>-<pid>-XXXXXXXX`, owned by this user,
+    holding dlgen's marker with this host's name and that pid, whose process is gone.
+    """
+    removed = []
+    host = os.uname().nodename
+    try:
+        entries = list(os.scandir(anchor))
+    except OSError:
+        return []
+    for entry in entries:
+        match = _STAGING.fullmatch(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = int(match["pid"])
+        try:
+            owner = entry.stat(follow_symlinks=False).st_uid
+            marker = Path(entry.path, _MARKER).read_text(encoding="utf-8").split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if owner != os.getuid() or marker != [host, str(pid)] or _alive(pid):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(
+            f"removed {Path(anchor, entry.name)}/, left by an interrupted dlgen new "
+            f"(process {pid} is gone)"
+        )
+    return removed
 
 
 def _move_into_place(out: Path, dst: Path) -> None:

@@ -123,6 +123,8 @@ def render(
     *,
     defaults: bool = True,
     trust: bool = False,
+    user_defaults: Mapping[str, Any] | None = None,
+    skip_tasks: bool = False,
 ) -> Rendered:
     """Render `source` (copier or cookiecutter) with `data` into `dst` (absent, or holding .git).
 
@@ -145,7 +147,8 @@ def render(
             defaults=defaults,
             quiet=True,
             unsafe=trust and not source.bundled,
-            skip_tasks=source.bundled,
+            skip_tasks=source.bundled or skip_tasks,
+            user_defaults=dict(user_defaults or {}),
             settings=copier.Settings(),
             cleanup_on_error=True,
         )
