@@ -124,6 +124,21 @@ def test_replay_takes_the_recorded_git_template_at_its_recorded_version(
     assert (elsewhere / "third/README.md").read_text() == "# hi v2\n"
 
 
+def test_replay_of_an_older_bundled_record_says_what_it_changes(tmp_path: Path) -> None:
+    old = tmp_path / "old.yml"
+    old.write_text(
+        "template: dl-project\ntemplate_version: 0.0.1\ndlgen_version: 0.0.1\n"
+        "answers:\n  project_name: old\n  task: tabular_regression\n  colour: red\n"
+    )
+    done = cli("new", "p", "--data-file", str(old), "--defaults", "--no-git", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    version = read_meta(bundled_root() / "templates/dl-project").version
+    assert f"note: the record has dl-project 0.0.1; using {version}" in done.stderr
+    assert "note: dl-project does not ask colour: not replayed" in done.stderr
+    answers = record(tmp_path / "p")["answers"]
+    assert answers["task"] == "tabular_regression" and answers["project_name"] == "p"
+
+
 def test_copier_answers_file_replays_template_commit_and_answers(
     tmp_path: Path, template_factory: Callable[..., TemplateRepo]
 ) -> None:

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,20 +86,9 @@ def new(
     dst = check_destination(path)
     given = read_data_file(data_file) if data_file is not None else DataFile({})
     spec = template or given.template or DEFAULT_TEMPLATE
-    notes: list[str] = []
     with signals.raising(), templates.resolve(spec) as source:
         meta = templates.read_meta(source.path)
-        wanted = {**given.answers, **(data or {})}
-        if given.replay:
-            wanted, dropped = _only_asked(wanted, meta.questions)
-            notes += [f"{data_file} answers {', '.join(dropped)}; {spec} does not ask it"] * bool(
-                dropped
-            )
-            if given.version and not template and given.version != source.version:
-                notes.append(f"{data_file} records {spec} {given.version}; using {source.version}")
-        wanted = initial_data(dst, wanted, meta.questions)
-        if given.replay and "package_name" in meta.questions and "package_name" not in wanted:
-            wanted["package_name"] = names.package_name(wanted["project_name"])
+        wanted, notes = collect_answers(dst, given, data or {}, meta, source, pinned=bool(template))
         user_defaults = git_config_defaults(meta.raw, _anchor(dst), skip=wanted)
         defaults = ask_or_default(source.path, wanted, user_defaults, defaults=defaults)
         if pretend:
@@ -117,16 +106,36 @@ def new(
                 git_init=git_init,
                 install_hooks=install_hooks,
             )
-    return NewResult(
-        result.path, result.template, result.version, result.next_steps, notes + result.notes
-    )
+    return replace(result, notes=notes + result.notes)
 
 
-def _only_asked(
-    data: Mapping[str, Any], asked: tuple[str, ...]
+def collect_answers(
+    dst: Path,
+    given: DataFile,
+    data: Mapping[str, Any],
+    meta: templates.TemplateMeta,
+    source: templates.Source,
+    *,
+    pinned: bool,
 ) -> tuple[dict[str, Any], list[str]]:
-    kept = {k: v for k, v in data.items() if k in asked}
-    return kept, sorted(set(data) - set(kept))
+    """The data file's answers with --data on top, names checked; notes on what a replay drops.
+
+    A replayed record's answers the template does not ask (another --template) are dropped with
+    a note; project_name and package_name follow the new PATH.
+    """
+    wanted = {**given.answers, **data}
+    notes = []
+    if given.replay:
+        dropped = sorted(k for k in wanted if k not in meta.questions)
+        wanted = {k: v for k, v in wanted.items() if k in meta.questions}
+        if dropped:
+            notes.append(f"{source.spec} does not ask {', '.join(dropped)}: not replayed")
+        if given.version and not pinned and given.version != source.version:
+            notes.append(f"the record has {source.spec} {given.version}; using {source.version}")
+    wanted = initial_data(dst, wanted, meta.questions)
+    if given.replay and "package_name" in meta.questions and "package_name" not in wanted:
+        wanted["package_name"] = names.package_name(wanted["project_name"])
+    return wanted, notes
 
 
 def read_data_file(path: Path) -> DataFile:
