@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
@@ -14,11 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dlgen import (
     __version__,
     answers,
+    data_files,
     git,
     lifecycle,
     names,
@@ -36,8 +34,6 @@ _STAGING_PREFIX = ".dlgen-new-"
 # .dlgen-new-<name>-<pid>-<mkdtemp suffix>; the marker inside names the host and pid again.
 _STAGING = re.compile(rf"{re.escape(_STAGING_PREFIX)}.*-(?P<pid>[0-9]+)-[a-z0-9_]{{8}}")
 _MARKER = ".dlgen-staging"
-# Answers a replayed project's record does not pass on: they name the project it came from.
-_PROJECT_ANSWERS = ("project_name", "package_name")
 
 
 @dataclass(frozen=True)
@@ -50,20 +46,6 @@ class NewResult:
     next_steps: list[str]
     notes: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # what --pretend would write
-
-
-@dataclass(frozen=True)
-class DataFile:
-    """Answers from --data-file: plain answers, a project's `.dlgen.yml`, or a copier answers file.
-
-    From a project's record (a replay), `template` is the recorded template at its recorded
-    version, and the answers that name the old project are left out.
-    """
-
-    answers: dict[str, Any]
-    template: str | None = None
-    version: str | None = None
-    replay: bool = False
 
 
 def new(
@@ -84,13 +66,14 @@ def new(
     recorded template, else dl-project) is a bundled name, directory or git URL[@REF].
     """
     dst = check_destination(path)
-    given = read_data_file(data_file) if data_file is not None else DataFile({})
+    given = data_files.read(data_file) if data_file is not None else data_files.DataFile({})
     spec = template or given.template or DEFAULT_TEMPLATE
     with signals.raising(), templates.resolve(spec) as source:
         meta = templates.read_meta(source.path)
         wanted, notes = collect_answers(dst, given, data or {}, meta, source, pinned=bool(template))
         user_defaults = git_config_defaults(meta.raw, _anchor(dst), skip=wanted)
-        defaults = ask_or_default(source.path, wanted, user_defaults, defaults=defaults)
+        asked = questions.read(source.path)
+        defaults = questions.ask_or_default(asked, wanted, user_defaults, defaults=defaults)
         if pretend:
             return _pretend(source, dst, wanted, user_defaults, trust=trust, notes=notes)
         notes += remove_dead_staging(_anchor(dst))
@@ -111,7 +94,7 @@ def new(
 
 def collect_answers(
     dst: Path,
-    given: DataFile,
+    given: data_files.DataFile,
     data: Mapping[str, Any],
     meta: templates.TemplateMeta,
     source: templates.Source,
@@ -136,72 +119,6 @@ def collect_answers(
     if given.replay and "package_name" in meta.questions and "package_name" not in wanted:
         wanted["package_name"] = names.package_name(wanted["project_name"])
     return wanted, notes
-
-
-def read_data_file(path: Path) -> DataFile:
-    """Read --data-file: a mapping of answers, a project's `.dlgen.yml`, or copier's answers."""
-    try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise InputError(f"cannot read --data-file {path}: {e}") from e
-    if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
-        raise InputError(f"--data-file {path} must hold a mapping of KEY: VALUE")
-    if isinstance(loaded.get("answers"), dict) and "template" in loaded:
-        record = answers.from_mapping(loaded, str(path))
-        kept = {k: v for k, v in record.answers.items() if k not in _PROJECT_ANSWERS}
-        spec = _from_here(record.template, path.parent)
-        ref = record.template_version if record.template_commit else None
-        return DataFile(kept, f"{spec}@{ref}" if ref else spec, record.template_version, True)
-    if "_src_path" in loaded or "_commit" in loaded:  # copier's .copier-answers.yml
-        kept = {k: v for k, v in loaded.items() if k[:1] != "_" and k not in _PROJECT_ANSWERS}
-        src, commit = loaded.get("_src_path"), loaded.get("_commit")
-        if not src:
-            return DataFile(kept, None, None, True)
-        src_spec = _from_here(str(src), path.parent)
-        return DataFile(kept, f"{src_spec}@{commit}" if commit else src_spec, None, True)
-    return DataFile(dict(loaded))
-
-
-def _from_here(spec: str, record_dir: Path) -> str:
-    """A recorded template source as the current directory sees it (records hold paths relative
-    to their project)."""
-    if spec in templates.bundled_names() or templates.is_url(spec) or Path(spec).is_absolute():
-        return spec
-    return os.path.relpath(os.path.normpath(record_dir.absolute() / spec))
-
-
-def ask_or_default(
-    template_dir: Path,
-    data: Mapping[str, Any],
-    user_defaults: Mapping[str, Any],
-    *,
-    defaults: bool,
-) -> bool:
-    """Whether to render with defaults; refuse, naming every question, what cannot be answered.
-
-    With --defaults, every asked question needs an answer or a default. Without it, copier asks
-    the unanswered questions on the terminal; with no terminal, answers must cover them all.
-    """
-    left = questions.unanswered(questions.read(template_dir), data, user_defaults)
-    if defaults:
-        missing = [q for q, has_default in left if not has_default]
-        if missing:
-            raise InputError(_listing(missing, "no answer and no default"))
-        return True
-    if not left:
-        return True  # everything answered: no terminal needed
-    if not sys.stdin.isatty():
-        raise InputError(
-            _listing([q for q, _ in left], "no answer, and there is no terminal to ask")
-            + "\nor pass --defaults to take the defaults of those that have one"
-        )
-    return False
-
-
-def _listing(qs: list[questions.Question], why: str) -> str:
-    head = f"{len(qs)} question{'s' * (len(qs) > 1)} {'have' if len(qs) > 1 else 'has'} {why}"
-    body = "".join(f"\n  {q.describe()}" for q in qs)
-    return f"{head}; answer with --data KEY=VALUE or --data-file:{body}"
 
 
 def git_config_defaults(

@@ -10,6 +10,7 @@ in question order, as copier does; an expression that cannot be evaluated here c
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,3 +179,37 @@ def unanswered(
         if asked:
             left.append((q, value is not MISSING))
     return left
+
+
+def ask_or_default(
+    questions: tuple[Question, ...],
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    *,
+    defaults: bool,
+) -> bool:
+    """Whether to render with defaults; refuse, naming every question, what cannot be answered.
+
+    With --defaults, every asked question needs an answer or a default. Without it, copier asks
+    the unanswered questions on the terminal; with no terminal, answers must cover them all.
+    """
+    left = unanswered(questions, data, user_defaults)
+    if defaults:
+        missing = [q for q, has_default in left if not has_default]
+        if missing:
+            raise InputError(_listing(missing, "no answer and no default"))
+        return True
+    if not left:
+        return True  # everything answered: no terminal needed
+    if not sys.stdin.isatty():
+        raise InputError(
+            _listing([q for q, _ in left], "no answer, and there is no terminal to ask")
+            + "\nor pass --defaults to take the defaults of those that have one"
+        )
+    return False
+
+
+def _listing(qs: list[Question], why: str) -> str:
+    head = f"{len(qs)} question{'s' * (len(qs) > 1)} {'have' if len(qs) > 1 else 'has'} {why}"
+    body = "".join(f"\n  {q.describe()}" for q in qs)
+    return f"{head}; answer with --data KEY=VALUE or --data-file:{body}"
