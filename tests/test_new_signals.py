@@ -154,3 +154,25 @@ def test_next_new_removes_what_a_sigkill_left_and_nothing_else(
     assert f"process {proc.pid} is gone" in done.stderr
     assert not dead.exists()
     assert sorted(p.name for p in work.iterdir()) == sorted([*before, "q"])
+
+
+def test_terminal_closed_at_a_question_cleans_up_and_exits_129(tmp_path: Path) -> None:
+    """The questionnaire is on screen (the staging repository exists) when the window closes."""
+    import select
+
+    work = tmp_path / "work"
+    work.mkdir()
+    pid, master = pty.fork()
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-m", "dlgen", "new", str(work / "p")])
+    screen = b""
+    deadline = time.monotonic() + 60
+    while b"Python import package" not in screen and time.monotonic() < deadline:
+        if select.select([master], [], [], 0.5)[0]:
+            screen += os.read(master, 65536)
+    assert b"Python import package" in screen, screen[-2000:]
+    assert len(staging_dirs(work)) == 1
+    os.close(master)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 129
+    assert listing(work) == []
