@@ -113,7 +113,7 @@ def cli(debug: bool) -> None:
         ],
         {
             1: "template error, or a failed step (git init, a hook); nothing is left behind",
-            3: "refused: the destination exists and is not empty",
+            3: "refused: the destination is not empty, or its directory cannot be made",
         },
     )
 )
