@@ -247,6 +247,18 @@ def test_author_defaults_come_from_git_config(tmp_path: Path, isolated_env: Path
     assert record(tmp_path / "c")["answers"]["author_name"] == "Your Name"
 
 
+def test_author_default_follows_the_repository_the_project_goes_into(tmp_path: Path) -> None:
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    subprocess.run(["git", "init", "-q", str(mono)], check=True)
+    subprocess.run(["git", "-C", str(mono), "config", "user.name", "Mono Team"], check=True)
+    done = cli("new", "mono/libs/p", "--defaults", "--no-git", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    answers = record(mono / "libs/p")["answers"]
+    assert answers["author_name"] == "Mono Team"
+    assert answers["author_email"] == "test@example.com"  # the global one, as git would use
+
+
 # --- --pretend ---------------------------------------------------------------------------------
 
 

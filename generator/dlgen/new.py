@@ -130,19 +130,22 @@ def git_config_defaults(
     templates do with an extension; the value is a default, shown at the prompt and recorded
     like any answer. Unset keys (or no git) leave the template's own default.
     """
-    wanted = meta.get("defaults_from_git_config") or {}
-    if not isinstance(wanted, dict):
+    declared = meta.get("defaults_from_git_config") or {}
+    if not isinstance(declared, dict):
+        return {}
+    keys = {str(key).lower(): str(q) for q, key in declared.items() if q not in skip}
+    if not keys:
+        return {}
+    pattern = "^(" + "|".join(re.escape(k) for k in keys) + ")$"
+    try:  # one git call for all keys; exit 1 when none is set
+        out = git.git(["config", "-z", "--get-regexp", pattern], where, check=False)
+    except ProcessError:  # no git: the template's defaults stand
         return {}
     found: dict[str, str] = {}
-    for question, key in wanted.items():
-        if question in skip:
-            continue
-        try:
-            value = git.git(["config", "--get", str(key)], where, check=False).strip()
-        except ProcessError:  # no git: the template's defaults stand
-            return found
-        if value:
-            found[str(question)] = value
+    for entry in filter(None, out.split("\0")):
+        key, _, value = entry.partition("\n")
+        if key in keys and value.strip():
+            found[keys[key]] = value.strip()  # the last one set wins, as with `git config --get`
     return found
 
 
