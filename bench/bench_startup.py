@@ -3,8 +3,10 @@
 Goals (issue 11): `dlgen --version` <= 1.5x `python -c pass` (it is answered before click is
 imported) and `dlgen check` on a fresh default project <= 5x. Besides the installed console
 script, `--version` is timed through a launcher without `import re`: pip's console-script
-wrapper imports `re` before dlgen runs (timed alone as `python -c "import re"`), while uv's and
-`installer`'s wrappers do not, so the two rows bracket what users see.
+wrapper (distlib's template) imports `re` before dlgen runs, timed alone as
+`python -c "import re"`; uv's wrapper does not (astral-sh/uv#10627; distlib declined the same
+change, pypa/distlib#239: the installer, not the package, writes the wrapper). The two rows
+bracket what users see.
 
 Run: python bench/bench_startup.py [--runs 31]
 """
