@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from dlgen.templates import bundled_root, read_meta
-from tests.helpers import TemplateRepo, invoke
+from tests.helpers import TemplateRepo, commit_all, git, invoke
 
 SIMPLE = {
     "copier.yml": "name:\n  type: str\n  default: demo\nflag:\n  type: bool\n  default: false\n",
@@ -122,6 +122,23 @@ def test_replay_takes_the_recorded_git_template_at_its_recorded_version(
     )
     assert newer.returncode == 0, newer.stderr
     assert (elsewhere / "third/README.md").read_text() == "# hi v2\n"
+
+
+def test_replay_of_a_branch_takes_the_recorded_commit_not_the_moved_branch(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    tpl = template_factory(SIMPLE, name="tpl")
+    tpl.release("v1")
+    git("checkout", "-q", "-b", "dev", cwd=tpl.root)
+    tpl.write({"README.md.jinja": "# {{ name }} dev 1\n"})
+    commit_all(tpl.root, "dev 1")
+    assert invoke("new", str(tmp_path / "a"), "-t", f"{tpl.root}@dev", "--defaults").code == 0
+    tpl.write({"README.md.jinja": "# {{ name }} dev 2\n"})
+    commit_all(tpl.root, "dev 2")
+    done = cli("new", "b", "--data-file", "a/.dlgen.yml", "--no-git", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "b/README.md").read_text() == "# demo dev 1\n"
+    assert record(tmp_path / "b")["template_commit"] == record(tmp_path / "a")["template_commit"]
 
 
 def test_replay_of_an_older_bundled_record_says_what_it_changes(tmp_path: Path) -> None:

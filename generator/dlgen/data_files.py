@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from dlgen.errors import InputError
 
 # Answers a replayed project's record does not pass on: they name the project it came from.
 _PROJECT_ANSWERS = ("project_name", "package_name")
+# Versions that name one commit for good: a version tag, `git describe` output, a commit id.
+_FIXED = re.compile(r"v?\d+(\.\d+)*\S*|.+-\d+-g[0-9a-f]{4,}|[0-9a-f]{7,40}")
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def read(path: Path) -> DataFile:
         record = answers.from_mapping(loaded, str(path))
         kept = {k: v for k, v in record.answers.items() if k not in _PROJECT_ANSWERS}
         spec = _from_here(record.template, path.parent)
-        ref = record.template_version if record.template_commit else None
+        ref = _ref(record.template_version, record.template_commit)
         return DataFile(kept, f"{spec}@{ref}" if ref else spec, record.template_version, True)
     if "_src_path" in loaded or "_commit" in loaded:  # copier's .copier-answers.yml
         kept = {k: v for k, v in loaded.items() if k[:1] != "_" and k not in _PROJECT_ANSWERS}
@@ -60,3 +63,11 @@ def _from_here(spec: str, record_dir: Path) -> str:
     if spec in templates.bundled_names() or templates.is_url(spec) or Path(spec).is_absolute():
         return spec
     return os.path.relpath(os.path.normpath(record_dir.absolute() / spec))
+
+
+def _ref(version: str, commit: str | None) -> str | None:
+    """The ref that renders the recorded commit again: the recorded version when it names one
+    commit for good, else the commit itself (a branch has moved on); None for non-git sources."""
+    if commit is None:
+        return None
+    return version if _FIXED.fullmatch(version) else commit
