@@ -22,6 +22,17 @@ _data = click.option(
     help="Answer a question (repeatable).",
 )
 _project = click.argument("path", type=_PATH, default=".", required=False)
+_trust = click.option(
+    "--trust",
+    is_flag=True,
+    help="Allow an external template's tasks, extensions and hooks "
+    "(copier's settings.yml `trust` list is honoured too).",
+)
+_flavour = click.option(
+    "--flavour",
+    type=click.Choice(["copier", "cookiecutter"]),
+    help="For a template with both copier.yml and cookiecutter.json (default: copier).",
+)
 
 
 def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str, Any]:
@@ -133,9 +144,10 @@ def cli(debug: bool) -> None:
     "(its template and answers; project and package name come from PATH).",
 )
 @click.option("--defaults", is_flag=True, help="Use defaults for unanswered questions.")
-@click.option("--trust", is_flag=True, help="Allow an external template's tasks and extensions.")
+@_trust
 @click.option("--no-git", is_flag=True, help="Do not create a git repository.")
 @click.option("--no-hooks", is_flag=True, help="Do not run `pre-commit install`.")
+@_flavour
 @click.option("--pretend", is_flag=True, help="List the files it would write; write nothing.")
 def new(
     path: str,
@@ -146,6 +158,7 @@ def new(
     trust: bool,
     no_git: bool,
     no_hooks: bool,
+    flavour: str | None,
     pretend: bool,
 ) -> int:
     """Generate a new project at PATH.
@@ -166,6 +179,7 @@ def new(
         trust=trust,
         git_init=not no_git,
         install_hooks=not no_hooks,
+        flavour=flavour,
         pretend=pretend,
     )
     for line in result.notes:
@@ -242,13 +256,39 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
 @_data
 @click.option("--dry-run", is_flag=True, help="Show what would change and conflict; touch nothing.")
 @click.option("--abort", is_flag=True, help="Undo an update in progress.")
-def update(path: str, to: str | None, data: tuple[str, ...], dry_run: bool, abort: bool) -> int:
+@_trust
+@click.option("--defaults", is_flag=True, help="Take the default of every new question.")
+@click.option(
+    "--template",
+    "-t",
+    metavar="PATH|URL",
+    help="Point the project at a moved or mirrored template (it must hold the recorded version).",
+)
+def update(
+    path: str,
+    to: str | None,
+    data: tuple[str, ...],
+    dry_run: bool,
+    abort: bool,
+    trust: bool,
+    defaults: bool,
+    template: str | None,
+) -> int:
     """Update the project at PATH to a newer template version by a real git merge."""
     from pathlib import Path
 
     from dlgen.update import update as run_update
 
-    result = run_update(Path(path), to=to, data=parse_data(data), dry_run=dry_run, abort=abort)
+    result = run_update(
+        Path(path),
+        to=to,
+        data=parse_data(data),
+        dry_run=dry_run,
+        abort=abort,
+        trust=trust,
+        defaults=defaults,
+        template=template,
+    )
     for line in result.lines():
         out(line)
     return result.exit_code
@@ -269,13 +309,20 @@ def update(path: str, to: str | None, data: tuple[str, ...], dry_run: bool, abor
     help="The template (and version) the project corresponds to.",
 )
 @_data
-def adopt(path: str, template: str | None, data: tuple[str, ...]) -> int:
+@_trust
+@_flavour
+def adopt(
+    path: str, template: str | None, data: tuple[str, ...], trust: bool, flavour: str | None
+) -> int:
     """Link the repository at PATH to a template version without changing any file."""
     from pathlib import Path
 
     from dlgen.adopt import adopt as run_adopt
 
-    for line in run_adopt(Path(path), template=template, data=parse_data(data)).lines():
+    result = run_adopt(
+        Path(path), template=template, data=parse_data(data), trust=trust, flavour=flavour
+    )
+    for line in result.lines():
         out(line)
     return 0
 

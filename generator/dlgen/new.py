@@ -59,23 +59,27 @@ def new(
     git_init: bool = True,
     install_hooks: bool = True,
     pretend: bool = False,
+    flavour: str | None = None,
 ) -> NewResult:
     """Generate a project at `path`; on any failure, ^C, SIGTERM or SIGHUP nothing is left behind.
 
     `data` answers questions on top of `data_file`; `template` (default: the data file's
     recorded template, else dl-project) is a bundled name, directory or git URL[@REF].
+    `flavour` (copier or cookiecutter) picks the language of a template that has both.
     """
     dst = check_destination(path)
     given = data_files.read(data_file) if data_file is not None else data_files.DataFile({})
     spec = template or given.template or DEFAULT_TEMPLATE
     with signals.raising(), templates.resolve(spec) as source:
-        meta = templates.read_meta(source.path)
+        meta = templates.read_meta(source.path, flavour)
         wanted, notes = collect_answers(dst, given, data or {}, meta, source, pinned=bool(template))
         user_defaults = git_config_defaults(meta.raw, _anchor(dst), skip=wanted)
-        asked = questions.read(source.path)
+        asked = questions.read(source.path, flavour)
         defaults = questions.ask_or_default(asked, wanted, user_defaults, defaults=defaults)
         if pretend:
-            return _pretend(source, dst, wanted, user_defaults, trust=trust, notes=notes)
+            return _pretend(
+                source, dst, wanted, user_defaults, trust=trust, notes=notes, flavour=flavour
+            )
         notes += remove_dead_staging(_anchor(dst))
         with _staging(dst) as out:
             result = _generate(
@@ -88,6 +92,7 @@ def new(
                 trust=trust,
                 git_init=git_init,
                 install_hooks=install_hooks,
+                flavour=flavour,
             )
     return replace(result, notes=notes + result.notes)
 
@@ -157,6 +162,7 @@ def _pretend(
     *,
     trust: bool,
     notes: list[str],
+    flavour: str | None,
 ) -> NewResult:
     """Render in the system's temporary directory, list the files, keep nothing."""
     with tempfile.TemporaryDirectory(prefix="dlgen-pretend-") as tmp:
@@ -167,6 +173,7 @@ def _pretend(
             data,
             defaults=True,
             trust=trust,
+            flavour=flavour,
             user_defaults=user_defaults,
             skip_tasks=True,
         )
@@ -189,6 +196,7 @@ def _generate(
     trust: bool,
     git_init: bool,
     install_hooks: bool,
+    flavour: str | None = None,
 ) -> NewResult:
     """The steps inside the staging directory, ending with the rename into place.
 
@@ -201,7 +209,13 @@ def _generate(
     hook_cmd = pre_commit_command() if git_init and install_hooks else None
     with proc.background(hook_cmd, out) if hook_cmd else nullcontext() as hooks:
         rendered = render(
-            source, out, data, defaults=defaults, trust=trust, user_defaults=user_defaults
+            source,
+            out,
+            data,
+            defaults=defaults,
+            trust=trust,
+            flavour=flavour,
+            user_defaults=user_defaults,
         )
         if "package_name" in rendered.answers:
             names.check_package_name(str(rendered.answers["package_name"]))
@@ -255,6 +269,9 @@ def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answ
     if not source.bundled and not templates.is_url(templates.split_ref(spec)[0]):
         spec = os.path.relpath(Path(templates.split_ref(spec)[0]).absolute(), dst)
     policy = answers.policy_from_meta(rendered.meta, f"{source.spec} copier.yml _dlgen")
+    skip = [p for p in rendered.skip_if_exists if p not in policy.create_only]
+    if skip:  # copier's `_skip_if_exists`: like create-only, rendered once, never merged
+        policy = replace(policy, create_only=(*policy.create_only, *skip))
     return answers.Record(
         template=spec,
         template_version=source.version,
@@ -262,6 +279,7 @@ def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answ
         answers=rendered.answers,
         template_commit=source.commit,
         policy=policy,
+        flavour=rendered.flavour,
     )
 
 

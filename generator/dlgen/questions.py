@@ -85,29 +85,27 @@ def _question(name: str, spec: Any) -> Question:
     )
 
 
-def read(template_dir: Path) -> tuple[Question, ...]:
+def read(template_dir: Path, flavour: str | None = None) -> tuple[Question, ...]:
     """The questions of the template in `template_dir`, in the order they are asked."""
-    for name in ("copier.yml", "copier.yaml"):
-        path = template_dir / name
-        if path.is_file():
-            try:
-                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
-            except yaml.YAMLError as e:
-                raise InputError(f"{path} is not valid YAML: {e}") from e
-            if not isinstance(data, dict):
-                return ()
-            return tuple(
-                _question(k, v) for k, v in data.items() if isinstance(k, str) and k[:1] != "_"
-            )
-    path = template_dir / "cookiecutter.json"
-    if path.is_file():  # every cookiecutter variable has a default; a list is a choice
-        data = json.loads(path.read_text(encoding="utf-8"))
+    from dlgen.templates import pick_flavour
+
+    if pick_flavour(template_dir, flavour) == "cookiecutter":  # every variable has a default
+        data = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
         return tuple(
             Question(k, choices=tuple(map(str, v)) if isinstance(v, list) else (), default=v)
             for k, v in data.items()
             if not k.startswith("_")
         )
-    return ()
+    path = template_dir / "copier.yml"
+    if not path.is_file():
+        path = template_dir / "copier.yaml"
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+    except yaml.YAMLError as e:
+        raise InputError(f"{path} is not valid YAML: {e}") from e
+    if not isinstance(data, dict):
+        return ()
+    return tuple(_question(k, v) for k, v in data.items() if isinstance(k, str) and k[:1] != "_")
 
 
 def _truthy(value: Any) -> bool:
@@ -204,12 +202,15 @@ def ask_or_default(
     if not sys.stdin.isatty():
         raise InputError(
             _listing([q for q, _ in left], "no answer, and there is no terminal to ask")
-            + "\nor pass --defaults to take the defaults of those that have one"
+            + ", or pass --defaults to take the defaults of those that have one"
         )
     return False
 
 
 def _listing(qs: list[Question], why: str) -> str:
+    """Every question, its help and choices, and the --data that answers them."""
+    names = ", ".join(repr(q.name) for q in qs)
     head = f"{len(qs)} question{'s' * (len(qs) > 1)} {'have' if len(qs) > 1 else 'has'} {why}"
     body = "".join(f"\n  {q.describe()}" for q in qs)
-    return f"{head}; answer with --data KEY=VALUE or --data-file:{body}"
+    fix = " ".join(f"--data {q.name}=..." for q in qs)
+    return f"{head}: {names}{body}\nanswer with {fix} (or --data-file)"

@@ -50,29 +50,61 @@ class TemplateMeta:
     description: str
     raw: dict[str, Any]
     questions: tuple[str, ...]
+    computed: tuple[str, ...] = ()  # copier questions with `when: false`: never answerable
 
 
-def read_meta(template_dir: Path) -> TemplateMeta:
-    """Read copier.yml's `_dlgen` block without copier; a cookiecutter.json gives questions only."""
-    for name in ("copier.yml", "copier.yaml"):
-        path = template_dir / name
-        if path.is_file():
-            break
-    else:
-        cookiecutter_json = template_dir / "cookiecutter.json"
-        if cookiecutter_json.is_file():
-            keys = json.loads(cookiecutter_json.read_text(encoding="utf-8"))
-            return TemplateMeta(None, "", {}, tuple(k for k in keys if not k.startswith("_")))
+def flavours(template_dir: Path) -> tuple[str, ...]:
+    """The template languages `template_dir` speaks: copier, cookiecutter, or both."""
+    found = []
+    if any((template_dir / n).is_file() for n in ("copier.yml", "copier.yaml")):
+        found.append("copier")
+    if (template_dir / "cookiecutter.json").is_file():
+        found.append("cookiecutter")
+    return tuple(found)
+
+
+def pick_flavour(template_dir: Path, flavour: str | None) -> str:
+    """The flavour to render: the one asked for (it must exist), else copier, else cookiecutter."""
+    found = flavours(template_dir)
+    if not found:
         raise InputError(f"{template_dir} is not a template: no copier.yml or cookiecutter.json")
+    if flavour is None:
+        return found[0]
+    if flavour not in found:
+        raise InputError(
+            f"--flavour {flavour}: the template has no "
+            f"{'copier.yml' if flavour == 'copier' else 'cookiecutter.json'}"
+        )
+    return flavour
+
+
+def _computed(question: Any) -> bool:
+    when = question.get("when") if isinstance(question, dict) else None
+    return when is False or (isinstance(when, str) and when.strip().lower() in {"false", "no"})
+
+
+def read_meta(template_dir: Path, flavour: str | None = None) -> TemplateMeta:
+    """Read copier.yml's `_dlgen` block without copier; a cookiecutter.json gives questions only."""
+    if pick_flavour(template_dir, flavour) == "cookiecutter":
+        cookiecutter_json = template_dir / "cookiecutter.json"
+        keys = json.loads(cookiecutter_json.read_text(encoding="utf-8"))
+        return TemplateMeta(None, "", {}, tuple(k for k in keys if not k.startswith("_")))
+    path = template_dir / "copier.yml"
+    if not path.is_file():
+        path = template_dir / "copier.yaml"
     text = path.read_text(encoding="utf-8")
     # Only the `_dlgen:` block is needed; copier-specific tags like !include are not resolved here.
     data = yaml.load(text, Loader=_MetaLoader) or {}  # noqa: S506
-    meta = data.get("_dlgen") if isinstance(data, dict) else None
+    data = data if isinstance(data, dict) else {}
+    meta = data.get("_dlgen")
     meta = meta if isinstance(meta, dict) else {}
     version = meta.get("version")
     questions = tuple(k for k in data if isinstance(k, str) and not k.startswith("_"))
+    computed = tuple(k for k in questions if _computed(data[k]))
     description = str(meta.get("description", ""))
-    return TemplateMeta(None if version is None else str(version), description, meta, questions)
+    return TemplateMeta(
+        None if version is None else str(version), description, meta, questions, computed
+    )
 
 
 @dataclass(frozen=True)
@@ -85,6 +117,7 @@ class Source:
     commit: str | None
     bundled: bool
     name: str  # bundled template name (for hooks), else the directory/repo name
+    origin: str = ""  # where it comes from, as copier's `trust` setting matches it: URL or path
 
 
 def split_ref(spec: str) -> tuple[str, str | None]:
@@ -106,14 +139,27 @@ def newest_version_tag(repo: Path) -> str | None:
     return next((t for t in tags if _VERSION_TAG.fullmatch(t)), None)
 
 
-def _export(repo: Path, ref: str, dst: Path) -> None:
-    """Write the tree of `ref` into `dst` (no .git): a clean, versioned template snapshot."""
-    import tarfile
-    from io import BytesIO
+def _export(repo: Path, commit: str, dst: Path) -> None:
+    """Write the tree of `commit` into `dst` (no .git) as a checkout would: a clean, versioned
+    template snapshot.
 
-    data = git.git_bytes(["archive", "--format=tar", ref], repo)
-    with tarfile.open(fileobj=BytesIO(data)) as tar:
-        tar.extractall(dst, filter="tar")
+    Not `git archive`: it applies the template repository's `export-subst` and `export-ignore`
+    attributes, which are meant for the generated project (copier and cruft clone, so
+    `.git_archival.txt` keeps its `$Format:%H$` and an export-ignored `tests/` stays).
+    """
+    index = {"GIT_INDEX_FILE": str(dst.parent / f".{dst.name}.index")}
+    git.git(["read-tree", commit], repo, env=index)
+    git.git(["checkout-index", "--all", "--force", f"--prefix={dst}/"], repo, env=index)
+    Path(index["GIT_INDEX_FILE"]).unlink()
+
+
+def _clone_error(e: ProcessError) -> str:
+    """git's meaningful line ("repository not found"), not its closing advice."""
+    lines = [ln.strip() for ln in e.stderr.splitlines() if ln.strip()]
+    for line in lines:
+        if line.lower().startswith(("fatal:", "error:", "remote: repository not found")):
+            return line
+    return lines[0] if lines else str(e)
 
 
 def _describe(repo: Path, commit: str) -> str:
@@ -132,7 +178,7 @@ def _from_git(spec: str, url: str, ref: str | None, subdir: str = "") -> Iterato
             try:
                 git.git(["clone", "--quiet", "--no-checkout", "--", url, str(clone)], Path(tmp))
             except ProcessError as e:
-                raise InputError(f"cannot clone template {url!r}: {e}") from e
+                raise InputError(f"cannot clone template {url!r}: {_clone_error(e)}") from e
         ref = ref or newest_version_tag(clone) or "HEAD"
         commit = git.rev_parse(f"{ref}^{{commit}}", clone) or git.rev_parse(
             f"origin/{ref}^{{commit}}", clone
@@ -145,7 +191,8 @@ def _from_git(spec: str, url: str, ref: str | None, subdir: str = "") -> Iterato
             raise InputError(f"template {spec!r} does not exist at {ref!r}")
         version = ref if ref != "HEAD" else _describe(clone, commit)
         name = Path(subdir or url.rstrip("/")).name.removesuffix(".git")
-        yield Source(spec, export / subdir, version, commit, False, name)
+        origin = url if not Path(url).is_dir() else str(Path(url).resolve() / subdir)
+        yield Source(spec, export / subdir, version, commit, False, name, origin.rstrip("/"))
 
 
 @contextmanager
@@ -188,4 +235,4 @@ def resolve(spec: str, ref: str | None = None, *, base: Path | None = None) -> I
     if ref is not None:
         raise InputError(f"template {source!r} is not in a git repository; it has no ref {ref!r}")
     meta = read_meta(path)
-    yield Source(source, path, meta.version or "0", None, False, path.name)
+    yield Source(source, path, meta.version or "0", None, False, path.name, str(path))
