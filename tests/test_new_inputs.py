@@ -303,6 +303,31 @@ def test_pretend_still_refuses_what_new_refuses(tmp_path: Path) -> None:
     assert done.returncode == 3 and "mine.txt" in done.stderr
 
 
+def test_pretend_runs_no_task_and_no_hook(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    """Like copier's --pretend: a template's tasks and cookiecutter's hooks are not run."""
+    ran = tmp_path / "ran"
+    copier_tpl = template_factory(
+        {**SIMPLE, "copier.yml": SIMPLE["copier.yml"] + f"_tasks:\n  - touch {ran}\n"}
+    )
+    cc_tpl = template_factory(
+        {
+            "cookiecutter.json": '{"slug": "demo"}',
+            "{{cookiecutter.slug}}/README.md": "# {{ cookiecutter.slug }}\n",
+            "hooks/post_gen_project.py": f"open({str(ran)!r}, 'w').close()\n",
+        }
+    )
+    for tpl in (copier_tpl, cc_tpl):
+        for trust in ((), ("--trust",)):
+            done = cli(
+                "new", "p", "-t", str(tpl.root), "--defaults", "--pretend", *trust, cwd=tmp_path
+            )
+            assert done.returncode == 0, done.stderr
+            assert "  README.md" in done.stdout.splitlines()
+            assert not ran.exists() and not (tmp_path / "p").exists()
+
+
 # --- messages from where the user stands -------------------------------------------------------
 
 

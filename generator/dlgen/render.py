@@ -223,7 +223,7 @@ def render(
     template's tasks, Jinja extensions and cookiecutter hooks. `flavour` picks copier or
     cookiecutter for a template that has both (default: copier). `user_defaults` replace
     copier's defaults (shown at the prompt, recorded as answers); `skip_tasks` skips every copier
-    task (--pretend).
+    task and cookiecutter hook (--pretend).
     """
     flavour = templates.pick_flavour(source.path, flavour)
     chosen = flavour if len(templates.flavours(source.path)) > 1 else None
@@ -231,7 +231,9 @@ def render(
         if not trust and cookiecutter_render.has_hooks(source.path):
             trust = trusted_by_settings(source.origin)
         lint_source(source.path, suffix=None)  # binaryornot decides per file what it renders
-        found = cookiecutter_render.render(source.path, dst, data, defaults=defaults, trust=trust)
+        found = cookiecutter_render.render(
+            source.path, dst, data, defaults=defaults, trust=trust, hooks=not skip_tasks
+        )
         _check_output(dst)
         return Rendered(found, {}, tuple(k for k in found if k not in data), flavour=chosen)
     from copier import errors as copier_errors
