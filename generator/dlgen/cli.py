@@ -201,7 +201,7 @@ def new(
 @cli.command(
     epilog=_epilog(
         ["dlgen templates", "dlgen templates dl-project", "dlgen templates --format json"],
-        {2: "T is not a template"},
+        {2: "invalid input: T is not a template"},
     )
 )
 @click.argument("template", required=False, metavar="[T]")
@@ -270,7 +270,7 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
         ["dlgen status ~/src", "dlgen status services --depth 2 --format markdown"],
         {
             1: "with --exit-code: a project fails, has conflicts or an update in progress",
-            2: "a PATH or --template that is not a directory",
+            2: "invalid input: a PATH or --template that is not a directory",
         },
     )
 )
