@@ -9,7 +9,8 @@ import click
 
 from dlgen import __version__
 from dlgen.console import error, note, out
-from dlgen.errors import EXIT_INTERRUPTED, DlgenError, InputError
+from dlgen.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DlgenError, InputError
+from dlgen.signals import Signalled
 
 _PATH = click.Path()  # a str: pathlib costs start-up time that --help and --version never need
 _data = click.option(
@@ -57,33 +58,100 @@ def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str
     return data
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_EXIT_CODES = {
+    0: "ok",
+    2: "invalid input (a bad name, answer, option or file)",
+    70: "internal error (a dlgen bug; re-run with --debug and report it)",
+    130: "interrupted by Ctrl-C; 128+N when killed by signal N (129 SIGHUP, 143 SIGTERM)",
+}
+
+
+def _epilog(examples: list[str], codes: dict[int, str]) -> str:
+    """Examples and exit codes for a command's --help; `\\b` keeps click from rewrapping them."""
+    lines = ["\b", "Examples:", *(f"  $ {e}" for e in examples), "", "\b", "Exit codes:"]
+    lines += [f"  {code:<3} {text}" for code, text in sorted({**_EXIT_CODES, **codes}.items())]
+    return "\n".join(lines)
+
+
+class _Group(click.Group):
+    """A group whose command list shows each command's whole first sentence, wrapped, not cut."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+_TOP_EPILOG = """\b
+Examples:
+  $ dlgen new acme-vision --defaults        generate a project, every default taken
+  $ dlgen new other --data-file acme-vision/.dlgen.yml
+                                            the same answers under another name
+  $ dlgen check && dlgen update --dry-run   gate, then preview a template update
+  $ dlgen COMMAND --help                    examples and exit codes of one command
+
+\b
+Shell completion (bash; zsh_source and fish_source for zsh and fish):
+  $ eval "$(_DLGEN_COMPLETE=bash_source dlgen)"    # add this line to ~/.bashrc
+
+\b
+Exit codes: 0 ok · 1 template error or check findings · 2 invalid input ·
+3 refused (unsafe state) · 4 update conflicts · 70 internal error ·
+128+N killed by signal N · 130 Ctrl-C"""
+
+
+@click.group(
+    cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_TOP_EPILOG
+)
 @click.version_option(__version__, "--version", prog_name="dlgen")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def cli(debug: bool) -> None:
     """Start deep-learning projects right and keep them right."""
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        [
+            "dlgen new acme-vision --defaults",
+            "dlgen new acme-vision --data task=tabular_regression --data ci=gitlab",
+            "dlgen new other --data-file acme-vision/.dlgen.yml   # replay another project",
+            "dlgen new demo --template https://host/org/tpl.git@v2 --defaults --pretend",
+        ],
+        {
+            1: "template error, or a failed step (git init, a hook); nothing is left behind",
+            3: "refused: the destination is not empty, or its directory cannot be made",
+        },
+    )
+)
 @click.argument("path", type=_PATH)
 @click.option(
     "--template",
     "-t",
-    default="dl-project",
-    show_default=True,
     metavar="NAME|PATH|URL[@REF]",
-    help="Bundled name, directory or git URL.",
+    help="Bundled name, directory or git URL.  [default: the --data-file project's template, "
+    "else dl-project]",
 )
 @_data
-@click.option("--data-file", type=_PATH, help="YAML file of answers.")
+@click.option(
+    "--data-file",
+    type=_PATH,
+    help="YAML answers: KEY: VALUE, or another project's .dlgen.yml or .copier-answers.yml "
+    "(its template and answers; project and package name come from PATH).",
+)
 @click.option("--defaults", is_flag=True, help="Use defaults for unanswered questions.")
 @_trust
 @click.option("--no-git", is_flag=True, help="Do not create a git repository.")
 @click.option("--no-hooks", is_flag=True, help="Do not run `pre-commit install`.")
 @_flavour
+@click.option("--pretend", is_flag=True, help="List the files it would write; write nothing.")
 def new(
     path: str,
-    template: str,
+    template: str | None,
     data: tuple[str, ...],
     data_file: str | None,
     defaults: bool,
@@ -91,8 +159,13 @@ def new(
     no_git: bool,
     no_hooks: bool,
     flavour: str | None,
+    pretend: bool,
 ) -> int:
-    """Generate a new project at PATH."""
+    """Generate a new project at PATH.
+
+    Questions without an answer are asked on the terminal; with --defaults (or no terminal,
+    when every question is answered) nothing is asked.
+    """
     from pathlib import Path
 
     from dlgen.new import new as run_new
@@ -100,15 +173,24 @@ def new(
     result = run_new(
         Path(path),
         template=template,
-        data=parse_data(data, data_file),
+        data=parse_data(data),
+        data_file=None if data_file is None else Path(data_file),
         defaults=defaults,
         trust=trust,
         git_init=not no_git,
         install_hooks=not no_hooks,
         flavour=flavour,
+        pretend=pretend,
     )
     for line in result.notes:
         note(f"note: {line}")
+    if pretend:
+        out(f"Would create {path} from {result.template} {result.version} (nothing written):")
+        for name in result.files:
+            out(f"  {name}")
+        if not no_git:
+            out("  and a git repository whose first commit is this render (branch dlgen/template)")
+        return 0
     out(f"Created {path} from {result.template} {result.version}. Next:")
     out(f"  cd {path}")
     for step in result.next_steps:
@@ -116,7 +198,12 @@ def new(
     return 0
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen templates", "dlgen templates dl-project", "dlgen templates --format json"],
+        {2: "invalid input: T is not a template"},
+    )
+)
 @click.argument("template", required=False, metavar="[T]")
 @click.option(
     "--format",
@@ -150,7 +237,12 @@ def templates(template: str | None, fmt: str) -> int:
     return 0
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen check", "dlgen check ../acme-vision --format json --strict"],
+        {1: "findings: errors, or warnings with --strict", 3: "refused: not a git repository"},
+    )
+)
 @_project
 @click.option(
     "--format",
@@ -173,7 +265,15 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
     return report.exit_code(strict)
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen status ~/src", "dlgen status services --depth 2 --format markdown"],
+        {
+            1: "with --exit-code: a project fails, has conflicts or an update in progress",
+            2: "invalid input: a PATH or --template that is not a directory",
+        },
+    )
+)
 @click.argument("paths", nargs=-1, type=_PATH, metavar="[PATH]...")
 @click.option(
     "--depth",
@@ -226,7 +326,20 @@ def status(
     return report.exit_code(strict) if exit_code else 0
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        [
+            "dlgen update --dry-run",
+            "dlgen update --to v2 --data tracker=mlflow",
+            "dlgen update --abort",
+        ],
+        {
+            1: "template error, or a failed step",
+            3: "refused: dirty tree, merge in progress, no template branch",
+            4: "the merge left conflicts: resolve them and commit, or --abort",
+        },
+    )
+)
 @_project
 @click.option("--to", metavar="REF", help="Template version (git ref) to update to.")
 @_data
@@ -270,7 +383,12 @@ def update(
     return result.exit_code
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen adopt . --template dl-project --data task=tabular_regression"],
+        {1: "template error", 3: "refused: not a git repository, dirty tree"},
+    )
+)
 @_project
 @click.option(
     "--template",
@@ -298,7 +416,12 @@ def adopt(
     return 0
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen diff --stat", "dlgen diff --name-only"],
+        {3: "refused: not a git repository, or no template branch"},
+    )
+)
 @_project
 @click.option("--stat", is_flag=True, help="Summary of changes per file.")
 @click.option("--name-only", is_flag=True, help="Only the changed paths (with their status).")
@@ -320,8 +443,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=args, prog_name="dlgen", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        error("interrupted")
+        _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except Signalled as e:
+        _error_line(f"interrupted by {e}")
+        sys.exit(e.exit_code)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
@@ -334,8 +460,17 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             _print_traceback()
         error(f"internal error: {type(e).__name__}: {e} (re-run with --debug)")
-        sys.exit(1)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _error_line(line: str) -> None:
+    """The error line of an interruption: the terminal may be gone (SIGHUP), so never raise."""
+    try:
+        error(line)
+        sys.stderr.flush()
+    except OSError:
+        pass
 
 
 def _print_traceback() -> None:

@@ -65,14 +65,23 @@ def has_hooks(template_dir: Path) -> bool:
 
 
 def render(
-    template_dir: Path, dst: Path, data: Mapping[str, Any], *, defaults: bool, trust: bool
+    template_dir: Path,
+    dst: Path,
+    data: Mapping[str, Any],
+    *,
+    defaults: bool,
+    trust: bool,
+    hooks: bool = True,
 ) -> dict[str, Any]:
-    """Render into `dst` (which may exist, e.g. holding .git); return the answers."""
+    """Render into `dst` (which may exist, e.g. holding .git); return the answers.
+
+    `hooks=False` (--pretend) runs none of the template's hooks, so it needs no trust.
+    """
     from cookiecutter import exceptions as cc_errors
     from cookiecutter.generate import generate_context, generate_files
     from cookiecutter.prompt import prompt_for_config
 
-    if has_hooks(template_dir) and not trust:
+    if hooks and has_hooks(template_dir) and not trust:
         raise InputError(
             "this cookiecutter template has hooks; re-run with --trust if you trust it"
         )
@@ -100,7 +109,10 @@ def render(
         with tempfile.TemporaryDirectory(dir=dst.parent, prefix=".dlgen-cc-") as tmp:
             out = Path(
                 generate_files(
-                    repo_dir=template_dir, context=context, output_dir=tmp, accept_hooks=trust
+                    repo_dir=template_dir,
+                    context=context,
+                    output_dir=tmp,
+                    accept_hooks=trust and hooks,
                 )
             )
             _refuse_hook_repository(out, dst)

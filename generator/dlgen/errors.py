@@ -50,3 +50,4 @@ class ProcessError(DlgenError):
 
 EXIT_CONFLICTS = 4
 EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70  # a bug in dlgen: one line, the traceback with --debug

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -211,6 +212,8 @@ def render(
     defaults: bool = True,
     trust: bool = False,
     flavour: str | None = None,
+    user_defaults: Mapping[str, Any] | None = None,
+    skip_tasks: bool = False,
 ) -> Rendered:
     """Render `source` (copier or cookiecutter) with `data` into `dst` (absent, or holding .git).
 
@@ -218,7 +221,9 @@ def render(
     `.dlgen.yml` is the project's record. Bundled templates are never run with tasks. `trust`
     (or copier's own `trust` setting matching the template's origin) allows an external
     template's tasks, Jinja extensions and cookiecutter hooks. `flavour` picks copier or
-    cookiecutter for a template that has both (default: copier).
+    cookiecutter for a template that has both (default: copier). `user_defaults` replace
+    copier's defaults (shown at the prompt, recorded as answers); `skip_tasks` skips every copier
+    task and cookiecutter hook (--pretend).
     """
     flavour = templates.pick_flavour(source.path, flavour)
     chosen = flavour if len(templates.flavours(source.path)) > 1 else None
@@ -226,22 +231,33 @@ def render(
         if not trust and cookiecutter_render.has_hooks(source.path):
             trust = trusted_by_settings(source.origin)
         lint_source(source.path, suffix=None)  # binaryornot decides per file what it renders
-        found = cookiecutter_render.render(source.path, dst, data, defaults=defaults, trust=trust)
+        found = cookiecutter_render.render(
+            source.path, dst, data, defaults=defaults, trust=trust, hooks=not skip_tasks
+        )
         _check_output(dst)
         return Rendered(found, {}, tuple(k for k in found if k not in data), flavour=chosen)
     from copier import errors as copier_errors
 
     _check_settable(data, templates.read_meta(source.path, "copier").computed)
     lint_source(source.path)
+    copy = partial(
+        _run_copy,
+        source,
+        dst,
+        data,
+        defaults=defaults,
+        user_defaults=user_defaults,
+        skip_tasks=skip_tasks,
+    )
     try:
         try:
-            worker = _run_copy(source, dst, data, defaults=defaults, unsafe=trust)
+            worker = copy(unsafe=trust)
         except copier_errors.UnsafeTemplateError:
             # copier checks before it writes anything; its own settings cannot match the
             # template's origin (it sees a temporary export), so dlgen matches and retries
             if source.bundled or trust or not trusted_by_settings(source.origin):
                 raise
-            worker = _run_copy(source, dst, data, defaults=defaults, unsafe=True)
+            worker = copy(unsafe=True)
         questions = worker.template.questions_data
         _check_data(data, questions)
         _check_output(dst)
@@ -262,9 +278,17 @@ def render(
 
 
 def _run_copy(
-    source: Source, dst: Path, data: Mapping[str, Any], *, defaults: bool, unsafe: bool
+    source: Source,
+    dst: Path,
+    data: Mapping[str, Any],
+    *,
+    defaults: bool,
+    unsafe: bool,
+    user_defaults: Mapping[str, Any] | None = None,
+    skip_tasks: bool = False,
 ) -> Any:
-    """copier's run_copy as dlgen calls it: quiet, no user settings, bundled tasks skipped."""
+    """copier's run_copy as dlgen calls it: quiet, no user settings, bundled tasks skipped
+    (all tasks with `skip_tasks`: --pretend); `user_defaults` replace the template's defaults."""
     import copier
 
     return copier.run_copy(
@@ -274,7 +298,8 @@ def _run_copy(
         defaults=defaults,
         quiet=True,
         unsafe=unsafe and not source.bundled,
-        skip_tasks=source.bundled,
+        skip_tasks=source.bundled or skip_tasks,
+        user_defaults=dict(user_defaults or {}),
         settings=copier.Settings(),
         cleanup_on_error=True,
     )

@@ -204,10 +204,13 @@ def resolve(spec: str, ref: str | None = None, *, base: Path | None = None) -> I
     source, at = split_ref(spec)
     ref = ref or at
     if source in bundled_names() and "/" not in source:
-        if ref is not None:
-            raise InputError(f"bundled template {source!r} has one version; drop '@{ref}'")
         path = bundled_root() / "templates" / source
         version = read_meta(path).version or "0"
+        if ref is not None and ref.removeprefix("v") != version:
+            raise InputError(
+                f"version {ref!r} of bundled template {source!r} not found: this dlgen bundles "
+                f"only {version} (other versions come with other dlgen releases)"
+            )
         yield Source(source, path, version, None, True, source)
         return
     if is_url(source):
