@@ -319,10 +319,24 @@ def test_branch_fetched_from_origin(proj: Path, tpl: TemplateRepo, tmp_path: Pat
     assert git("rev-parse", "--verify", "dlgen/template", cwd=clone)
 
 
-def test_missing_branch_points_to_adopt(proj: Path) -> None:
-    git("branch", "-D", "dlgen/template", cwd=proj)
-    code, _, err = up(proj)
+def test_missing_branch_points_to_adopt(tmp_path: Path, tpl: TemplateRepo) -> None:
+    """No branch and no render in the history (a `--no-git` project committed by hand)."""
+    dst = tmp_path / "proj"
+    new = invoke("new", str(dst), "--template", f"{tpl.root}@v1", "--defaults", "--no-git")
+    assert new.code == 0, new.err
+    git("init", "-q", cwd=dst)
+    commit_all(dst, "by hand")
+    code, _, err = up(dst)
     assert code == 3 and "dlgen adopt" in err
+
+
+def test_deleted_branch_comes_back_from_the_history(proj: Path, tpl: TemplateRepo) -> None:
+    render = git("rev-parse", "dlgen/template", cwd=proj)
+    git("branch", "-D", "dlgen/template", cwd=proj)
+    release_v2(tpl)
+    code, out, err = up(proj)
+    assert code == 0, out + err
+    assert git("rev-parse", "dlgen/template^", cwd=proj) == render
 
 
 def test_polluted_branch_is_refused(proj: Path, tpl: TemplateRepo) -> None:

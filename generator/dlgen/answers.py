@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -159,6 +160,17 @@ def _answers(data: Any, where: str) -> dict[str, Any]:
     return dict(data)
 
 
+_BAD_REF = re.compile(r"[\x00-\x20~^:?*\[\\\x7f]|\.\.|@\{|//|/\.|\.lock(/|$)|^[./]|[./]$")
+
+
+def _branch(data: Mapping[str, Any], where: str) -> str:
+    """The template branch: a name git accepts for a branch (git check-ref-format's rules)."""
+    branch = _expect(data, "branch", (str, type(None)), where) or DEFAULT_BRANCH
+    if _BAD_REF.search(branch) or branch == "@":
+        raise _fail("branch", f"is not a valid git branch name: {branch!r}", where)
+    return str(branch)
+
+
 def _flavour(value: Any, where: str) -> str | None:
     if value is None or value in ("copier", "cookiecutter"):
         return value  # type: ignore[no-any-return]
@@ -182,7 +194,7 @@ def from_mapping(data: Any, where: str) -> Record:
         dlgen_version=str(_expect(data, "dlgen_version", (str, int, float), where)),
         answers=_answers(data["answers"], where),
         template_commit=_expect(data, "template_commit", (str, type(None)), where),
-        branch=_expect(data, "branch", (str, type(None)), where) or DEFAULT_BRANCH,
+        branch=_branch(data, where),
         flavour=_flavour(data.get("flavour"), where),
         policy=_policy(data.get("policy"), where),
         check=_check(data.get("check"), where),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dlgen import answers, git, templates
 from dlgen.errors import InputError
-from dlgen.template_branch import TRAILER_VERSION, ref
+from dlgen.template_branch import TRAILER_VERSION, locate, ref
 
 ERROR, WARNING = "error", "warning"
 _MARKERS = r"^(<<<<<<<|>>>>>>>|\|\|\|\|\|\|\|)( |$)"
@@ -122,8 +122,9 @@ def _repo(project: Path) -> _Repo | None:
 def check_repository(repo: _Repo, record: answers.Record) -> list[Finding]:
     """The checks that read git: template branch, enforced files, leftovers."""
     found = check_leftovers(repo)
-    tip = git.rev_parse(ref(record.branch), repo.top)
-    if tip is None:
+    located = locate(repo.top, repo.prefix, record.branch, record=record)
+    tip = located.base(record.template_version)  # the render HEAD merged (squashed: the branch)
+    if located.local is None:
         found.append(
             Finding(
                 "DLG011",
@@ -133,9 +134,10 @@ def check_repository(repo: _Repo, record: answers.Record) -> list[Finding]:
                 f"`git fetch origin {record.branch}:{record.branch}`, or `dlgen adopt`",
             )
         )
-        return found
-    found += check_branch(repo, record.branch)
-    found += check_files(repo, record, tip)
+    else:
+        found += check_branch(repo, record.branch)
+    if tip is not None:
+        found += check_files(repo, record, tip)
     return found
 
 

@@ -17,8 +17,20 @@ from typing import Any
 from dlgen import answers, git, lifecycle, template_branch, templates
 from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
 
-ORIG_TEMPLATE = "refs/dlgen/orig-template"
+ORIG_TEMPLATE = "refs/dlgen/orig-template"  # the abort refs of the `dlgen/template` project
 ORIG_HEAD = "refs/dlgen/orig-head"
+
+
+def abort_refs(branch: str) -> tuple[str, str]:
+    """The refs saving (template branch, HEAD) for `--abort`, one pair per template branch.
+
+    `dlgen/template` keeps the names older dlgen versions wrote; other branches (one per project
+    of a monorepo) get `refs/dlgen/<branch>/orig-*` (what `dlgen status` reads as that
+    project's), so two projects never share them.
+    """
+    if branch == answers.DEFAULT_BRANCH:
+        return ORIG_TEMPLATE, ORIG_HEAD
+    return f"refs/dlgen/{branch}/orig-template", f"refs/dlgen/{branch}/orig-head"
 
 
 @dataclass(frozen=True)
@@ -29,7 +41,13 @@ class Project:
     top: Path  # the repository's work tree
     prefix: str  # project path inside the repository: '' or 'a/b/'
     record: answers.Record
-    tip: str  # the template branch before the update
+    tip: str  # the template branch before the update (fast-forwarded to the newest render)
+    base: str = ""  # the render the project has merged ('' = tip): what the update is measured from
+
+    @property
+    def merged(self) -> str:
+        """The render the project is at: HEAD's newest render (or the branch, squash-merged)."""
+        return self.base or self.tip
 
 
 @dataclass
@@ -100,7 +118,7 @@ def update(
     """
     if abort:
         return abort_update(project)
-    proj = guard(project)
+    proj = guard(project, write=not dry_run)
     with tempfile.TemporaryDirectory(prefix="dlgen-update-") as tmp:
         render_dir = Path(tmp) / "render"
         record = render_target(
@@ -120,11 +138,13 @@ def update(
     result = UpdateResult(
         proj.record.template_version, record.template_version, announced=announced, dry_run=dry_run
     )
-    if git.tree_of(new, proj.top) == git.tree_of(proj.tip, proj.top):
+    if git.tree_of(new, proj.top) == git.tree_of(proj.merged, proj.top):
         result.up_to_date = True
         return result
     record_path = proj.prefix + answers.RECORD_NAME
-    result.changes = [c for c in git.diff_trees(proj.tip, new, proj.top) if c.path != record_path]
+    result.changes = [
+        c for c in git.diff_trees(proj.merged, new, proj.top) if c.path != record_path
+    ]
     refuse_ignored_collisions(proj, result.changes)
     _, result.conflicts = git.merge_tree("HEAD", new, proj.top)
     if dry_run:
@@ -160,58 +180,116 @@ def guard_repository(project: Path) -> tuple[Path, str]:
     return top, "" if project == top else project.relative_to(top).as_posix() + "/"
 
 
-def guard(project: Path) -> Project:
-    """Every precondition, before anything is written (exit 3, or 2 for a bad record)."""
+def guard(project: Path, *, write: bool = True) -> Project:
+    """Every precondition, before anything is written (exit 3, or 2 for a bad record).
+
+    Then, with `write` (not a dry run), the template branch, a cache, is put where the history
+    says it belongs: settled after an earlier update and fast-forwarded.
+    """
     project = project.resolve()
     top, prefix = guard_repository(project)
     record = answers.load(project)
-    settle_earlier_update(top, record.branch)
-    tip = find_branch(top, record.branch)
-    refuse_polluted(top, record.branch)
-    return Project(project, top, prefix, record, tip)
+    earlier = earlier_update(top, record)
+    local, place = find_branch(top, prefix, record, earlier, fetch=write)
+    refuse_polluted(top, record.branch, place.tip)
+    if write:
+        moves = place.tip != local
+        if moves:
+            refuse_checked_out(top, record.branch)
+        if earlier is not None:
+            settle_earlier_update(top, record.branch, earlier)
+        if moves:
+            ref = template_branch.ref(record.branch)
+            git.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
+    return Project(project, top, prefix, record, place.tip, place.base)
 
 
-def settle_earlier_update(top: Path, branch: str) -> None:
-    """Refs left by an earlier update: committed (drop them), or never merged (rewind the branch).
+def refuse_checked_out(top: Path, branch: str) -> None:
+    """The template branch is moved only while it is not checked out (exit 3)."""
+    head = git.git(["symbolic-ref", "--quiet", "HEAD"], top, check=False).strip()
+    if head == template_branch.ref(branch):
+        raise UnsafeStateError(f"{branch} is checked out; switch to your own branch first")
 
-    A branch tip that HEAD does not contain means that update's merge never landed (`git merge
-    --abort`, maybe with commits since, or a kill between advancing the branch and merging): the
-    branch goes back, else the next update would call the project up to date.
+
+@dataclass(frozen=True)
+class EarlierUpdate:
+    """Abort refs an earlier update left, and whether its merge never landed."""
+
+    orig_template: str | None
+    orig_head: str | None
+    rewind: bool  # the branch goes back to orig_template
+
+
+def earlier_update(top: Path, record: answers.Record) -> EarlierUpdate | None:
+    """Refs left by an earlier update: committed (to drop), or never merged (rewind the branch).
+
+    A branch tip that HEAD does not contain, and whose version and answers the project's record
+    does not hold either (a squash merge holds them), means that update's merge never landed
+    (`git merge --abort`, maybe with commits since, or a kill between advancing the branch and
+    merging): the branch goes back, else the next update would call the project up to date.
     """
-    orig_template = git.rev_parse(ORIG_TEMPLATE, top)
-    orig_head = git.rev_parse(ORIG_HEAD, top)
+    branch = record.branch
+    orig_template_ref, orig_head_ref = abort_refs(branch)
+    orig_template = git.rev_parse(orig_template_ref, top)
+    orig_head = git.rev_parse(orig_head_ref, top)
     if orig_template is None and orig_head is None:
-        return  # the usual case: no git call beyond the two above
+        return None  # the usual case: no git call beyond the two above
     tip = template_branch.tip(top, branch)
-    if orig_template is not None and tip is not None and not git.is_merged(tip, top):
-        git.update_ref(template_branch.ref(branch), orig_template, top)
-    for ref, value in ((ORIG_TEMPLATE, orig_template), (ORIG_HEAD, orig_head)):
+    rewind = (
+        orig_template is not None
+        and tip is not None
+        and not git.is_merged(tip, top)
+        and not template_branch.records(top, tip, record)
+    )
+    return EarlierUpdate(orig_template, orig_head, rewind)
+
+
+def settle_earlier_update(top: Path, branch: str, earlier: EarlierUpdate) -> None:
+    """Rewind the branch if the earlier update never landed; drop its abort refs."""
+    if earlier.rewind and earlier.orig_template is not None:
+        git.update_ref(template_branch.ref(branch), earlier.orig_template, top)
+    saved = (earlier.orig_template, earlier.orig_head)
+    for ref, value in zip(abort_refs(branch), saved, strict=True):
         if value is not None:
             git.delete_ref(ref, top)
 
 
-def find_branch(top: Path, branch: str) -> str:
-    """The template branch: local, else fetched from origin, else a pointer to `dlgen adopt`."""
-    tip = template_branch.tip(top, branch)
-    if tip is None and git.has_remote(top, "origin"):
-        ref = template_branch.ref(branch)
-        git.git_rc(["fetch", "--quiet", "origin", f"{ref}:{ref}"], top)
-        tip = template_branch.tip(top, branch)
-    if tip is None:
-        raise UnsafeStateError(
-            f"no branch {branch} here or on origin: this project has no merge "
-            "base with its template; run `dlgen adopt` to create one"
-        )
-    return tip
+def find_branch(
+    top: Path,
+    prefix: str,
+    record: answers.Record,
+    earlier: EarlierUpdate | None = None,
+    *,
+    fetch: bool = True,
+) -> tuple[str | None, template_branch.Position]:
+    """(the local branch, where it belongs and which render the project has merged).
+
+    The history is the truth: the newest render HEAD contains. The local branch caches it, to
+    be fast-forwarded to it, or to origin's branch when that is ahead (fetched first when an
+    `origin` exists and `fetch`; offline, its remote-tracking branch is used as it is).
+    Renders that diverged are refused (exit 3). Nothing is written here but the fetch.
+    """
+    branch = record.branch
+    if fetch and git.has_remote(top, "origin"):
+        spec = f"+{template_branch.ref(branch)}:{template_branch.remote_ref(branch)}"
+        args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", spec]
+        git.git_rc(["-c", "fetch.recurseSubmodules=false", *args], top)  # offline: what is here
+    found = template_branch.locate(top, prefix, branch)
+    if earlier is not None and earlier.rewind:
+        found = replace(found, local=earlier.orig_template)
+    place = template_branch.reconcile(top, prefix, branch, record.template_version, found)
+    return found.local, place
 
 
-def refuse_polluted(top: Path, branch: str) -> None:
+def refuse_polluted(top: Path, branch: str, tip: str) -> None:
     """A human commit on the template branch would be merged as if the template made it."""
-    from dlgen.check import _Repo, check_branch
-
-    found = check_branch(_Repo(top, ""), branch)
+    found = template_branch.impure(top, tip)
     if found:
-        raise UnsafeStateError(f"{found[0].message} on {branch}; {found[0].fix}")
+        sha, why = found
+        raise UnsafeStateError(
+            f"commit {sha[:12]} is not a pristine render ({why}) on {branch}; rebuild the "
+            f"branch: `git branch -f {branch} <last pristine commit>`, then `dlgen update`"
+        )
 
 
 # --- render and commit --------------------------------------------------------------------------
@@ -337,7 +415,7 @@ def carry_create_only(proj: Project, record: answers.Record, render_dir: Path) -
     for path in record.policy.create_only:
         new_file = render_dir / path
         try:
-            old = git.show_file(proj.tip, proj.prefix + path, proj.top)
+            old = git.show_file(proj.merged, proj.prefix + path, proj.top)
         except ProcessError:
             continue  # new in this version: rendered once, like any new file
         if new_file.is_file() and new_file.read_bytes() != old:
@@ -364,8 +442,9 @@ def refuse_ignored_collisions(proj: Project, changes: list[git.Change]) -> None:
 
 def start_merge(proj: Project, new: str, record: answers.Record) -> None:
     """Save what --abort restores, move the branch, merge without committing."""
-    git.update_ref(ORIG_TEMPLATE, proj.tip, proj.top)
-    git.update_ref(ORIG_HEAD, git.rev_parse("HEAD", proj.top) or "", proj.top)
+    orig_template, orig_head = abort_refs(record.branch)
+    git.update_ref(orig_template, proj.tip, proj.top)
+    git.update_ref(orig_head, git.rev_parse("HEAD", proj.top) or "", proj.top)
     template_branch.advance(proj.top, record.branch, new, old=proj.tip)
     git.merge_no_commit(
         record.branch,
@@ -421,8 +500,10 @@ def abort_update(project: Path) -> UpdateResult:
     top = git.toplevel(project.resolve())
     if top is None:
         raise UnsafeStateError(f"{project} is not in a git repository")
-    orig_template = git.rev_parse(ORIG_TEMPLATE, top)
-    orig_head = git.rev_parse(ORIG_HEAD, top)
+    branch = _branch_before(project.resolve(), top)
+    orig_template_ref, orig_head_ref = abort_refs(branch)
+    orig_template = git.rev_parse(orig_template_ref, top)
+    orig_head = git.rev_parse(orig_head_ref, top)
     if orig_template is None and not git.in_progress(top):
         raise UnsafeStateError("no dlgen update to abort")
     if "merge" in git.in_progress(top):
@@ -430,18 +511,27 @@ def abort_update(project: Path) -> UpdateResult:
     elif orig_head is not None and git.rev_parse("HEAD", top) == orig_head:
         # Interrupted before git wrote its merge state; the tree was clean when the update began.
         git.git(["reset", "--quiet", "--hard", orig_head], top)
-    elif orig_head is not None and _merged_template(project.resolve(), top):
+    elif orig_head is not None and _merged_template(branch, top):
         raise UnsafeStateError("the update was committed already; `git revert -m 1 HEAD`")
     if orig_template is not None:
-        record = answers.load(project.resolve())
-        git.update_ref(template_branch.ref(record.branch), orig_template, top)
-        git.delete_ref(ORIG_TEMPLATE, top)
+        git.update_ref(template_branch.ref(branch), orig_template, top)
+        git.delete_ref(orig_template_ref, top)
     if orig_head is not None:
-        git.delete_ref(ORIG_HEAD, top)
+        git.delete_ref(orig_head_ref, top)
     return UpdateResult("", "", aborted=True)
 
 
-def _merged_template(project: Path, top: Path) -> bool:
+def _branch_before(project: Path, top: Path) -> str:
+    """The project's template branch as HEAD records it (the work tree's copy may be mid-merge)."""
+    prefix = "" if project == top else project.relative_to(top).as_posix() + "/"
+    try:
+        text = git.show_file("HEAD", prefix + answers.RECORD_NAME, top)
+        return answers.parse(text, answers.RECORD_NAME).branch
+    except DlgenError:
+        return answers.load(project).branch
+
+
+def _merged_template(branch: str, top: Path) -> bool:
     """Whether HEAD contains the template branch's tip (after `git merge --abort` it does not)."""
-    tip = template_branch.tip(top, answers.load(project).branch)
+    tip = template_branch.tip(top, branch)
     return tip is not None and git.is_merged(tip, top)
