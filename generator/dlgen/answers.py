@@ -27,7 +27,7 @@ _TOP = {
     "policy",
     "check",
 }
-_POLICY = {"create_only", "enforced", "superset", "min_version", "max_lag"}
+_POLICY = {"create_only", "enforced", "superset", "locked", "min_version", "max_lag"}
 _CHECK = {"ignore", "strict", "min_version", "max_lag"}
 _SCALARS = (str, bool, int, float, type(None))
 
@@ -39,6 +39,7 @@ class Policy:
     create_only: tuple[str, ...] = ()
     enforced: tuple[str, ...] = ()
     superset: tuple[str, ...] = ()
+    locked: tuple[str, ...] = ()  # enforced or superset files that `check.ignore` cannot switch off
     min_version: str | None = None
     max_lag: int | None = None
 
@@ -114,6 +115,7 @@ def _policy(raw: Any, where: str) -> Policy:
         create_only=_str_list(data, "create_only", where),
         enforced=_str_list(data, "enforced", where),
         superset=_str_list(data, "superset", where),
+        locked=_str_list(data, "locked", where),
         min_version=_expect(data, "min_version", (str, type(None)), where),
         max_lag=_expect(data, "max_lag", (int, type(None)), where),
     )
@@ -121,7 +123,7 @@ def _policy(raw: Any, where: str) -> Policy:
 
 def policy_from_meta(meta: Mapping[str, Any], where: str) -> Policy:
     """The Policy a template declares in its copier.yml `_dlgen` block."""
-    data = {k: meta[k] for k in ("create_only", "enforced", "superset") if k in meta}
+    data = {k: meta[k] for k in ("create_only", "enforced", "superset", "locked") if k in meta}
     extra = meta.get("policy") or {}
     if not isinstance(extra, dict):
         raise _fail("policy", "must be a mapping", where)

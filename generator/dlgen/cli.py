@@ -9,7 +9,7 @@ import click
 
 from dlgen import __version__
 from dlgen.console import error, note, out
-from dlgen.errors import EXIT_INTERRUPTED, DlgenError, InputError
+from dlgen.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, DlgenError, InputError
 
 _PATH = click.Path()  # a str: pathlib costs start-up time that --help and --version never need
 _data = click.option(
@@ -126,12 +126,26 @@ def templates() -> int:
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
 def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
-    """Check that the project at PATH still honours its template (read-only, offline)."""
+    """Check that the project at PATH still honours its template (read-only, offline).
+
+    Every honoured `check.ignore` entry is listed with its reason, so CI logs show it.
+
+    \b
+    Exit codes:
+      0   the project honours its template
+      1   findings: an error, or with --strict a warning
+      2   invalid option
+      70  the check could not run (git failed, or a dlgen bug; --debug shows why)
+    """
     from pathlib import Path
 
     from dlgen.check import check as run_check
+    from dlgen.errors import InternalError, ProcessError
 
-    report = run_check(Path(path), only=only)
+    try:
+        report = run_check(Path(path), only=only)
+    except (ProcessError, OSError) as e:
+        raise InternalError(f"could not run the check: {e}") from e
     out(report.to_json(strict) if fmt == "json" else report.to_text(strict))
     return report.exit_code(strict)
 
@@ -179,15 +193,21 @@ def adopt(path: str, template: str | None, data: tuple[str, ...]) -> int:
 @_project
 @click.option("--stat", is_flag=True, help="Summary of changes per file.")
 @click.option("--name-only", is_flag=True, help="Only the changed paths (with their status).")
-def diff(path: str, stat: bool, name_only: bool) -> int:
-    """Show the project's local deviations from its template."""
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are deviations (as git diff).")
+def diff(path: str, stat: bool, name_only: bool, exit_code: bool) -> int:
+    """Show the project's local deviations from its template.
+
+    \b
+    Exit codes: 0 ok (with --exit-code: no deviations) · 1 deviations, with --exit-code ·
+    2 invalid input (--stat with --name-only) · 3 not a git repository or no template branch
+    """
     from pathlib import Path
 
     from dlgen.diff import diff as run_diff
 
     text = run_diff(Path(path), stat=stat, name_only=name_only)
     sys.stdout.write(text)
-    return 0
+    return EXIT_FINDINGS if exit_code and text else 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -211,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             _print_traceback()
         error(f"internal error: {type(e).__name__}: {e} (re-run with --debug)")
-        sys.exit(1)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
 
 

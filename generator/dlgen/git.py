@@ -7,6 +7,7 @@ and commits dlgen makes carry a fixed author so they never depend on the user's 
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ def git(
 def git_rc(args: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None) -> int:
     """Run `git ARGS` and return only its exit code."""
     return proc.run(["git", *args], cwd=cwd, env=_env(env), check=False).returncode
+
+
+def git_result(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `git ARGS` and return exit code and output without raising (`dlgen check` reads the
+    exit code of its first call to tell "not a repository" from "no match")."""
+    return proc.run(["git", *args], cwd=cwd, env=_env(), check=False)
 
 
 def git_bytes(args: Sequence[str], cwd: Path) -> bytes:
@@ -289,6 +296,21 @@ def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
 def cat_blob(blob: str, cwd: Path) -> bytes:
     """The bytes of a blob."""
     return git_bytes(["cat-file", "blob", blob], cwd)
+
+
+def cat_blobs(blobs: Sequence[str], cwd: Path) -> dict[str, bytes]:
+    """The bytes of several blobs in one `git cat-file --batch` call."""
+    if not blobs:
+        return {}
+    out = proc.run(["git", "cat-file", "--batch"], cwd, _env(), stdin="\n".join(blobs) + "\n")
+    data = out.stdout.encode("utf-8", "surrogateescape")
+    found, pos = {}, 0
+    for _ in blobs:
+        end = data.index(b"\n", pos)
+        sha, _kind, size = data[pos:end].decode().split()
+        found[sha] = data[end + 1 : end + 1 + int(size)]
+        pos = end + 2 + int(size)
+    return found
 
 
 def tree_of(rev: str, cwd: Path) -> str:
