@@ -518,3 +518,79 @@ def test_git_failure_is_an_internal_error_exit_70(project: Path) -> None:
     assert result.code == 70 and result.out == ""
     assert result.err.startswith("dlgen: error: could not run the check: `git grep")
     assert len(result.err.splitlines()) == 1
+
+
+# --- the generated gate installs a pinned dlgen (issue 10 items 1 and 2) ------------------------
+
+
+def _installs(project: Path) -> list[str]:
+    """Every line of the project that installs dlgen (pip, or a pre-commit hook environment)."""
+    return [
+        line.strip()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.parts
+        for line in path.read_text(errors="replace").splitlines()
+        if "dlgen" in line and ("pip install" in line or "additional_dependencies" in line)
+    ]
+
+
+def _hook(project: Path) -> dict:  # type: ignore[type-arg]
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    return next(h for r in config["repos"] for h in r["hooks"] if h["id"] == "dlgen-check")
+
+
+def test_generated_gate_pins_the_dlgen_that_made_it(tmp_path: Path) -> None:
+    """Before issue 10: `pip install dlgen` unpinned, and a hook that passed without dlgen."""
+    import dlgen
+
+    project = tmp_path / "gate"
+    assert invoke("new", str(project), "--defaults", "--no-hooks", "--data", "ci=both").code == 0
+    pin = f"dlgen=={dlgen.__version__}"
+    assert _installs(project) == [
+        f'- run: pip install "{pin}"',  # .github/workflows/ci.yml, the template job
+        f'pip install "{pin}"',  # .github/workflows/template-sync.yml
+        f'- pip install "{pin}"',  # .gitlab-ci.yml, the template job
+        f'additional_dependencies: ["{pin}"]',  # .pre-commit-config.yaml, the dlgen-check hook
+    ]
+    hook = _hook(project)
+    assert (hook["entry"], hook["language"], hook["additional_dependencies"]) == (
+        "dlgen check",
+        "python",
+        [pin],
+    )
+    assert "dlgen_requirement: dlgen==" in (project / ".dlgen.yml").read_text()
+    assert invoke("check", str(project)).code == 0
+
+
+def test_generated_gate_installs_from_the_teams_index_or_git(tmp_path: Path) -> None:
+    project = tmp_path / "corp"
+    spec = "dlgen @ git+ssh://git@git.corp/platform/dlgen.git@v0.1.0"
+    args = [
+        "--data",
+        f"dlgen_requirement={spec}",
+        "--data",
+        "dlgen_index_url=https://pypi.corp/simple",
+    ]
+    assert invoke("new", str(project), "--defaults", "--no-hooks", *args).code == 0
+    assert _hook(project)["additional_dependencies"] == [
+        "--index-url=https://pypi.corp/simple",
+        spec,
+    ]
+    assert f'pip install --index-url "https://pypi.corp/simple" "{spec}"' in _installs(project)[0]
+    assert all(spec in line for line in _installs(project))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "dlgen",
+        "dlgen>=0.1",
+        "dlgen @ git+https://git.corp/dlgen.git",
+        "dlgen==0.1.0; rm -rf /",
+        'dlgen @ https://h/dlgen-0.1.0-py3-none-any.whl"',
+    ],
+)
+def test_unpinned_dlgen_is_refused(tmp_path: Path, spec: str) -> None:
+    result = invoke("new", str(tmp_path / "p"), "--defaults", "--data", f"dlgen_requirement={spec}")
+    assert result.code == 2 and "dlgen_requirement must pin dlgen" in result.err
+    assert not (tmp_path / "p").exists()
