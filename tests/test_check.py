@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from dlgen.check import check
-from tests.helpers import TemplateRepo, commit_all, git, invoke
+from tests.helpers import TemplateRepo, commit_all, dlgen, git, invoke
 
 POLICY = """\
 _dlgen:
@@ -594,3 +594,34 @@ def test_unpinned_dlgen_is_refused(tmp_path: Path, spec: str) -> None:
     result = invoke("new", str(tmp_path / "p"), "--defaults", "--data", f"dlgen_requirement={spec}")
     assert result.code == 2 and "dlgen_requirement must pin dlgen" in result.err
     assert not (tmp_path / "p").exists()
+
+
+# --- start-up: the plain forms of `dlgen check` never import click (issue 11) -------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--strict"], ["--format", "json"], ["--format=json", "--strict"], ["--only", "version"]],
+)
+def test_plain_check_skips_click_and_answers_as_click_does(project: Path, args: list[str]) -> None:
+    (project / "ci.yml").write_text("job: mine\n")
+    probe = (
+        "import sys, contextlib, io\nfrom dlgen.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    try: main(['check', *{args!r}])\n    except SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'click', 'copier', 'jinja2'}))"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert imported.stdout.strip().splitlines()[-1] == "[]"
+    plain = dlgen("check", *args, cwd=project)
+    through_click = invoke("check", *args, cwd=project)
+    assert (plain.returncode, plain.stdout) == (through_click.code, through_click.out)
+
+
+def test_other_check_forms_go_through_click(project: Path) -> None:
+    bad = dlgen("check", "--format", "yaml", cwd=project)
+    assert bad.returncode == 2 and "'yaml' is not one of 'text', 'json'" in bad.stderr
+    assert "Exit codes:" in dlgen("check", "--help", cwd=project).stdout
+    assert dlgen("check", "a", "b", cwd=project).returncode == 2

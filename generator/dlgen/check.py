@@ -13,7 +13,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dlgen import answers, git, templates
-from dlgen.errors import EXIT_FINDINGS, InputError, ProcessError
+from dlgen.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    InputError,
+    ProcessError,
+)
 from dlgen.template_branch import TRAILER_VERSION, ref
 
 ERROR, WARNING = "error", "warning"
@@ -109,6 +115,55 @@ def check(project: Path, *, only: str | None = None) -> Report:
         found += more
     found.sort(key=lambda f: (f.path, f.id))
     return Report(str(project), record.template, record.template_version, found, ignores)
+
+
+def run_plain(args: list[str]) -> int | None:
+    """`dlgen check ARGS` without click, for the forms `--help` documents: [PATH] --strict
+    --format text|json --only version. None hands anything else (--help, a bad value) to click,
+    which owns the help and the usage errors; the exit codes are the same either way."""
+    options = _plain_options(args)
+    if options is None:
+        return None
+    path, fmt, strict, only = options
+    from dlgen.console import error, out
+
+    try:
+        report = check(Path(path), only=only)
+    except KeyboardInterrupt:
+        error("interrupted")
+        return EXIT_INTERRUPTED
+    except (ProcessError, OSError) as e:
+        error(f"could not run the check: {e}")
+        return EXIT_INTERNAL
+    except Exception as e:  # a bug: one line; `dlgen --debug check` shows the traceback
+        error(f"internal error: {type(e).__name__}: {e} (re-run with --debug)")
+        return EXIT_INTERNAL
+    out(report.to_json(strict) if fmt == "json" else report.to_text(strict))
+    return report.exit_code(strict)
+
+
+def _plain_options(args: list[str]) -> tuple[str, str, bool, str | None] | None:
+    values = {"--format": ("text", "json"), "--only": ("version",)}
+    path, fmt, strict, only = None, "text", False, None
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        name, eq, value = arg.partition("=")
+        if arg == "--strict":
+            strict = True
+        elif name in values:
+            if not eq:
+                if not rest:
+                    return None
+                value = rest.pop(0)
+            if value not in values[name]:
+                return None
+            fmt, only = (value, only) if name == "--format" else (fmt, value)
+        elif arg.startswith("-") or path is not None:
+            return None
+        else:
+            path = arg
+    return path or ".", fmt, strict, only
 
 
 def _record_finding(e: InputError) -> Finding:
