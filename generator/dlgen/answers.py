@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from dlgen.errors import InputError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs `dlgen check` ~3 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 RECORD_NAME = ".dlgen.yml"
 DEFAULT_BRANCH = "dlgen/template"

@@ -6,7 +6,6 @@ render, with the template version and the answers in its message trailers.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from dlgen import git
@@ -26,6 +25,8 @@ def ref(branch: str) -> str:
 
 def message(record: Record) -> str:
     """The commit message for a render described by `record`."""
+    import json  # not at the top: `dlgen check` imports this module for its names only
+
     trailers = {
         TRAILER_TEMPLATE: record.template,
         TRAILER_VERSION: record.template_version,
