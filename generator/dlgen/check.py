@@ -188,15 +188,27 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
     git runs in the project directory, so every path is project-relative (monorepos included).
     A clean project costs four git calls: grep, ls-files, log and ls-tree.
     """
-    grep = git.git_result(["grep", "-I", "-n", "-z", "-E", _MARKERS, "--", "."], project)
+    own = record.policy
+    owned = [*own.enforced, *own.superset, answers.RECORD_NAME]
+    grep, leftovers, log, tree = git.git_parallel(
+        [
+            ["grep", "-I", "-n", "-z", "-E", _MARKERS, "--", "."],
+            ["ls-files", "-z", "--", "*.rej", "*.orig"],
+            ["log", "--ignore-missing", "-z", _LOG_FORMAT, ref(record.branch), "--"],
+            ["ls-tree", "-z", ref(record.branch), "--", *owned],
+        ],
+        project,
+    )
     if grep.returncode > 1:
         if not _in_work_tree(project):
             return [_not_a_repository()], []
-        raise ProcessError(["git", "grep", "..."], grep.returncode, grep.stdout, grep.stderr)
-    found, ignores = check_markers(grep.stdout, record.check.ignore, record.policy.locked)
-    found += check_leftovers(project)
-    log = git.git(["log", "--ignore-missing", "-z", _LOG_FORMAT, ref(record.branch), "--"], project)
-    if not log:
+        raise ProcessError(grep.args, grep.returncode, grep.stdout, grep.stderr)
+    for done in (leftovers, log):
+        if done.returncode:
+            raise ProcessError(done.args, done.returncode, done.stdout, done.stderr)
+    found, ignores = check_markers(grep.stdout, record.check.ignore, own.locked)
+    found += check_leftovers(leftovers.stdout)
+    if not log.stdout:
         found.append(
             Finding(
                 "DLG011",
@@ -207,8 +219,12 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
             )
         )
         return found, ignores
-    found += branch_findings(log, record.branch)
-    more, honoured = check_files(project, record, log[: log.index("\x01")])
+    if tree.returncode:
+        raise ProcessError(tree.args, tree.returncode, tree.stdout, tree.stderr)
+    log_text = log.stdout
+    found += branch_findings(log_text, record.branch)
+    tip = log_text[: log_text.index("\x01")]
+    more, honoured = check_files(project, record, tip, _tree(tree.stdout))
     marked = {i.path for i in ignores}
     return found + [f for f in more if f.id != "DLG013" or f.path not in marked], [
         *ignores,
@@ -331,9 +347,8 @@ def check_markers(
     return found, ignores
 
 
-def check_leftovers(project: Path) -> list[Finding]:
-    """.rej and .orig files tracked in the project."""
-    leftovers = git.git(["ls-files", "-z", "--", "*.rej", "*.orig"], project)
+def check_leftovers(leftovers: str) -> list[Finding]:
+    """.rej and .orig files tracked in the project (`git ls-files -z` output)."""
     return [
         Finding(
             "DLG008",
@@ -396,9 +411,11 @@ def branch_findings(log: str, branch: str) -> list[Finding]:
 def _blobs(project: Path, rev: str, paths: Iterable[str]) -> dict[str, str]:
     """path -> blob id at `rev` for the given project-relative paths that exist there."""
     paths = list(paths)
-    if not paths:
-        return {}
-    out = git.git(["ls-tree", "-z", rev, "--", *paths], project)
+    return _tree(git.git(["ls-tree", "-z", rev, "--", *paths], project)) if paths else {}
+
+
+def _tree(out: str) -> dict[str, str]:
+    """path -> blob id from `git ls-tree -z` output."""
     blobs = {}
     for entry in filter(None, out.split("\0")):
         meta, _, path = entry.partition("\t")
@@ -448,12 +465,12 @@ def _pristine_policy(
 
 
 def check_files(
-    project: Path, record: answers.Record, tip: str
+    project: Path, record: answers.Record, tip: str, pristine: dict[str, str]
 ) -> tuple[list[Finding], list[Ignore]]:
     """Enforced files equal their pristine render (pre-commit and CI files: contain it, item by
-    item); superset files keep every pristine line; ignores are honoured unless locked."""
+    item); superset files keep every pristine line; ignores are honoured unless locked.
+    `pristine` maps the record's owned paths and `.dlgen.yml` to their blobs at `tip`."""
     own = record.policy
-    pristine = _blobs(project, tip, [*own.enforced, *own.superset, answers.RECORD_NAME])
     policy, found = _pristine_policy(project, record, pristine.pop(answers.RECORD_NAME, None))
     if policy != own:
         pristine = _blobs(project, tip, [*policy.enforced, *policy.superset])
