@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
+from dlgen import plainyaml
 from dlgen.errors import InputError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs `dlgen check` ~3 ms
@@ -186,7 +185,13 @@ def from_mapping(data: Any, where: str) -> Record:
 
 
 def parse(text: str | bytes, where: str) -> Record:
-    """Parse `.dlgen.yml` text."""
+    """Parse `.dlgen.yml` text: dlgen's own plain YAML without PyYAML (`dlgen check` starts
+    faster), anything else with PyYAML."""
+    data = plainyaml.load(text)
+    if data is not None:
+        return from_mapping(data, where)
+    import yaml
+
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as e:
@@ -234,6 +239,8 @@ def dumps(record: Record) -> str:
     check = _drop_defaults(vars(record.check), {**vars(CheckConfig()), "ignore": {}})
     if check:
         data["check"] = check
+    import yaml
+
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
     return _HEADER + body
 

@@ -314,7 +314,13 @@ def check_version(record: answers.Record) -> list[Finding]:
 def _bundled_version(name: str) -> tuple[int, ...] | None:
     if name not in templates.bundled_names():
         return None
-    version = templates.read_meta(templates.bundled_root() / "templates" / name).version
+    copier_yml = templates.bundled_root() / "templates" / name / "copier.yml"
+    # The bundled copier.yml is dlgen's own: its `_dlgen:` block opens with `version:`, read
+    # without PyYAML (start-up); any other layout goes through the full reader.
+    found = re.search(
+        r"^_dlgen:\n  version: *['\"]?([0-9][^\s'\"#]*)", copier_yml.read_text(), re.M
+    )
+    version = found.group(1) if found else templates.read_meta(copier_yml.parent).version
     return _parse_version(version) if version else None
 
 

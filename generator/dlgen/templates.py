@@ -6,9 +6,8 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-
-import yaml
 
 from dlgen import git
 from dlgen.errors import InputError, ProcessError
@@ -37,11 +36,17 @@ def bundled_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "copier.yml").is_file())
 
 
-class _MetaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader that reads copier's custom tags (!include) as nulls."""
+@cache
+def _meta_loader() -> Any:
+    """SafeLoader that reads copier's custom tags (!include) as nulls (PyYAML is imported here:
+    `dlgen check` imports this module and must start fast)."""
+    import yaml
 
+    class MetaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
-_MetaLoader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
+    MetaLoader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
+    return MetaLoader
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,9 @@ def read_meta(template_dir: Path) -> TemplateMeta:
         raise InputError(f"{template_dir} is not a template: no copier.yml or cookiecutter.json")
     text = path.read_text(encoding="utf-8")
     # Only the `_dlgen:` block is needed; copier-specific tags like !include are not resolved here.
-    data = yaml.load(text, Loader=_MetaLoader) or {}  # noqa: S506
+    import yaml
+
+    data = yaml.load(text, Loader=_meta_loader()) or {}  # noqa: S506
     meta = data.get("_dlgen") if isinstance(data, dict) else None
     meta = meta if isinstance(meta, dict) else {}
     version = meta.get("version")
