@@ -1,7 +1,7 @@
 """`dlgen check`: does the project still honour its template? Read-only, offline, fast.
 
 Never imports copier or Jinja: it reads `.dlgen.yml`, the template branch and the work tree through
-four git calls on a clean project (more only for files that differ). Each finding has a stable id,
+five git calls on a clean project, all at once (more only for files that differ). Each finding has a stable id,
 a path and a one-line fix; every `check.ignore` that was honoured is reported beside them.
 """
 
@@ -186,16 +186,19 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
     """The checks that read git: leftovers, template branch, the files the template owns.
 
     git runs in the project directory, so every path is project-relative (monorepos included).
-    A clean project costs four git calls: grep, ls-files, log and ls-tree.
+    A clean project costs five git calls, started together: grep, ls-files, log, ls-tree and
+    hash-object.
     """
     own = record.policy
     owned = [*own.enforced, *own.superset, answers.RECORD_NAME]
-    grep, leftovers, log, tree = git.git_parallel(
+    present = [p for p in owned if (project / p).is_file()]
+    grep, leftovers, log, tree, *hashed = git.git_parallel(
         [
             ["grep", "-I", "-n", "-z", "-E", _MARKERS, "--", "."],
             ["ls-files", "-z", "--", "*.rej", "*.orig"],
             ["log", "--ignore-missing", "-z", _LOG_FORMAT, ref(record.branch), "--"],
             ["ls-tree", "-z", ref(record.branch), "--", *owned],
+            *([["hash-object", "--", *present]] if present else []),
         ],
         project,
     )
@@ -203,7 +206,7 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
         if not _in_work_tree(project):
             return [_not_a_repository()], []
         raise ProcessError(grep.args, grep.returncode, grep.stdout, grep.stderr)
-    for done in (leftovers, log):
+    for done in (leftovers, log, *hashed):
         if done.returncode:
             raise ProcessError(done.args, done.returncode, done.stdout, done.stderr)
     found, ignores = check_markers(grep.stdout, record.check.ignore, own.locked)
@@ -224,7 +227,8 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
     log_text = log.stdout
     found += branch_findings(log_text, record.branch)
     tip = log_text[: log_text.index("\x01")]
-    more, honoured = check_files(project, record, tip, _tree(tree.stdout))
+    current = dict(zip(present, hashed[0].stdout.split(), strict=True)) if hashed else {}
+    more, honoured = check_files(project, record, tip, _tree(tree.stdout), current)
     marked = {i.path for i in ignores}
     return found + [f for f in more if f.id != "DLG013" or f.path not in marked], [
         *ignores,
@@ -429,14 +433,6 @@ def _tree(out: str) -> dict[str, str]:
     return blobs
 
 
-def _blob_id(data: bytes, like: str) -> str:
-    """git's id of a blob holding `data`, in the repository's hash (the length of `like`)."""
-    import hashlib
-
-    digest = hashlib.sha256 if len(like) == 64 else hashlib.sha1
-    return digest(b"blob %d\0" % len(data) + data).hexdigest()
-
-
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes() if path.is_file() else None
@@ -445,12 +441,12 @@ def _read(path: Path) -> bytes | None:
 
 
 def _pristine_policy(
-    project: Path, record: answers.Record, blob: str | None
+    project: Path, record: answers.Record, blob: str | None, current: str | None
 ) -> tuple[answers.Policy, list[Finding]]:
     """The policy of the template's render, not the one in the work tree's `.dlgen.yml`: a project
-    may only edit its `check:` section, so a changed `policy:` cannot switch enforcement off."""
-    current = _read(project / answers.RECORD_NAME) or b""
-    if blob is None or _blob_id(current, blob) == blob:
+    may only edit its `check:` section, so a changed `policy:` cannot switch enforcement off.
+    `blob` and `current`: the ids of the render's `.dlgen.yml` and of the work tree's."""
+    if blob is None or current == blob:
         return record.policy, []
     text = git.cat_blobs([blob], project)[blob]
     try:
@@ -471,15 +467,26 @@ def _pristine_policy(
 
 
 def check_files(
-    project: Path, record: answers.Record, tip: str, pristine: dict[str, str]
+    project: Path,
+    record: answers.Record,
+    tip: str,
+    pristine: dict[str, str],
+    current: dict[str, str],
 ) -> tuple[list[Finding], list[Ignore]]:
     """Enforced files equal their pristine render (pre-commit and CI files: contain it, item by
     item); superset files keep every pristine line; ignores are honoured unless locked.
-    `pristine` maps the record's owned paths and `.dlgen.yml` to their blobs at `tip`."""
+    `pristine` and `current` map the record's owned paths and `.dlgen.yml` to their blob ids at
+    `tip` and in the work tree (`git hash-object`, so the repository's filters apply)."""
     own = record.policy
-    policy, found = _pristine_policy(project, record, pristine.pop(answers.RECORD_NAME, None))
+    policy, found = _pristine_policy(
+        project, record, pristine.pop(answers.RECORD_NAME, None), current.get(answers.RECORD_NAME)
+    )
     if policy != own:
         pristine = _blobs(project, tip, [*policy.enforced, *policy.superset])
+        more = [p for p in pristine if p not in current and (project / p).is_file()]
+        if more:
+            hashes = git.git(["hash-object", "--", *more], project).split()
+            current.update(zip(more, hashes, strict=True))
     ignore = record.check.ignore
     owned = (*policy.enforced, *policy.superset)
     found += [
@@ -510,18 +517,14 @@ def check_files(
         if path in ignore and path not in policy.locked
     ]
     skip = {i.path for i in honoured}
-    current = {p: _read(project / p) for p in pristine if p not in skip}
-    changed = [
-        p for p, data in current.items() if data is None or _blob_id(data, tip) != pristine[p]
-    ]
+    changed = [p for p in pristine if p not in skip and current.get(p) != pristine[p]]
     if not changed:
         return found, honoured
-    changed = _confirm(project, changed, current, pristine)
     contents = git.cat_blobs(
         [pristine[p] for p in changed if p in policy.superset or structure_kind(p)], project
     )
     for path in changed:
-        data = current[path]
+        data = _read(project / path) if path in current else None
         if path in policy.superset:
             found += _superset(path, contents[pristine[path]], data or b"", record.branch)
         elif data is not None and (kind := structure_kind(path)):
@@ -540,22 +543,6 @@ def structure_kind(path: str) -> str | None:
     from dlgen import structure
 
     return structure.kind(path)
-
-
-def _confirm(
-    project: Path,
-    changed: list[str],
-    current: Mapping[str, bytes | None],
-    pristine: Mapping[str, str],
-) -> list[str]:
-    """The files that really differ: `git hash-object` applies the repository's filters (CRLF,
-    .gitattributes), which hashing the bytes in Python does not."""
-    present = [p for p in changed if current[p] is not None]
-    if not present:
-        return changed
-    hashes = git.git(["hash-object", "--", *present], project).split()
-    same = {p for p, h in zip(present, hashes, strict=True) if h == pristine[p]}
-    return [p for p in changed if p not in same]
 
 
 def _differs(path: str, state: str, branch: str) -> Finding:
