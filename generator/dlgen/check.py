@@ -1,8 +1,9 @@
 """`dlgen check`: does the project still honour its template? Read-only, offline, fast.
 
-Never imports copier or Jinja: it reads `.dlgen.yml`, the template branch and the work tree through
-five git calls on a clean project, all at once (more only for files that differ). Each finding has a stable id,
-a path and a one-line fix; every `check.ignore` that was honoured is reported beside them.
+Never imports copier, Jinja, click or PyYAML: it reads `.dlgen.yml`, the template branch and the
+work tree through five git calls started at once on a clean project (more only for files that
+differ). Each finding has a stable id, a path and a one-line fix; every `check.ignore` that was
+honoured is reported beside them.
 """
 
 from __future__ import annotations
