@@ -1,9 +1,9 @@
 """`dlgen check`: does the project still honour its template? Read-only, offline, fast.
 
-Never imports copier, Jinja, click or PyYAML: it reads `.dlgen.yml`, the template branch and the
-work tree through five git calls started at once on a clean project (more only for files that
-differ). Each finding has a stable id, a path and a one-line fix; every `check.ignore` that was
-honoured is reported beside them.
+Never imports copier, Jinja or click, nor PyYAML unless a file needs it: it reads `.dlgen.yml`,
+the template branch and the work tree through five git calls started at once on a clean project
+(more only for files that differ). Each finding has a stable id, a path and a one-line fix; every
+`check.ignore` that was honoured is reported beside them.
 """
 
 from __future__ import annotations

@@ -20,9 +20,11 @@ project never loads YAML for it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import cache
 
-import yaml
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `dlgen check` imports this module for kind()
+if TYPE_CHECKING:
+    from typing import Any
 
 PRE_COMMIT, GITHUB, GITLAB = "pre-commit", "github", "gitlab"
 
@@ -59,26 +61,30 @@ def kind(path: str) -> str | None:
     return None
 
 
-class _Loader(yaml.SafeLoader):
+@cache
+def _loader() -> Any:
     """Safe YAML that keeps unknown tags (GitLab's `!reference`) as (tag, value) pairs."""
+    import yaml
 
+    def tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return ("!" + suffix, loader.construct_scalar(node))
+        if isinstance(node, yaml.SequenceNode):
+            return ("!" + suffix, tuple(loader.construct_sequence(node, deep=True)))
+        pairs = loader.construct_mapping(node, deep=True).items()  # type: ignore[arg-type]
+        return ("!" + suffix, tuple(sorted(pairs)))
 
-def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = tuple(loader.construct_sequence(node, deep=True))
-    else:
-        value = tuple(sorted(loader.construct_mapping(node, deep=True).items()))  # type: ignore[arg-type]
-    return ("!" + suffix, value)
+    class Loader(yaml.SafeLoader):
+        pass
 
-
-_Loader.add_multi_constructor("!", _tagged)
+    Loader.add_multi_constructor("!", tagged)
+    return Loader
 
 
 def _load(text: bytes) -> dict[Any, Any]:
-    data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    import yaml
+
+    data = yaml.load(text, Loader=_loader())  # noqa: S506 (a SafeLoader subclass)
     if not isinstance(data, dict):
         raise ValueError("the file is not a YAML mapping")
     return data
@@ -90,6 +96,8 @@ def _key(k: Any) -> str:
 
 def deviations(kind_: str, pristine: bytes, current: bytes) -> list[str]:
     """What the project removed or changed of the template's items; [] when it only added."""
+    import yaml
+
     base = _load(pristine)
     try:
         have = _load(current)
