@@ -230,11 +230,9 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
     tip = log_text[: log_text.index("\x01")]
     current = dict(zip(present, hashed[0].stdout.split(), strict=True)) if hashed else {}
     more, honoured = check_files(project, record, tip, _tree(tree.stdout), current)
-    marked = {i.path for i in ignores}
-    return found + [f for f in more if f.id != "DLG013" or f.path not in marked], [
-        *ignores,
-        *honoured,
-    ]
+    excused = {i.path for i in ignores}  # an ignore that excuses conflict markers is not useless
+    more = [f for f in more if f.id != "DLG013" or f.path not in excused]
+    return found + more, ignores + honoured
 
 
 def _not_a_repository() -> Finding:
