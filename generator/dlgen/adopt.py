@@ -39,11 +39,15 @@ def adopt(
     template: str | None,
     data: Mapping[str, Any] | None = None,
     branch: str = answers.DEFAULT_BRANCH,
+    trust: bool = False,
+    flavour: str | None = None,
 ) -> AdoptResult:
     """Render `template` for the project at `project` and record it as merged.
 
     A project that has a `.dlgen.yml` but no template branch (made with `dlgen new --no-git`,
-    e.g. inside a monorepo) is adopted at its recorded template, version and answers.
+    e.g. inside a monorepo) is adopted at its recorded template, version and answers. `trust`
+    allows the template's tasks, extensions or hooks; `flavour` picks copier or cookiecutter for
+    a template that has both.
     """
     from dlgen.new import make_record
     from dlgen.render import render
@@ -60,16 +64,19 @@ def adopt(
         template = template or existing.template
         ref = existing.template_commit if template == existing.template else None
         given = {**existing.answers, **given}
+        flavour = flavour or existing.flavour
     if template is None:
         raise InputError("which template? pass --template NAME|PATH|URL[@REF]")
     with (
         templates.resolve(template, ref, base=project) as source,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        asked = templates.read_meta(source.path).questions
+        asked = templates.read_meta(source.path, flavour).questions
         if "project_name" in asked:
             given.setdefault("project_name", names.check_project_name(project.name))
-        rendered = render(source, Path(tmp) / "render", given, defaults=True)
+        rendered = render(
+            source, Path(tmp) / "render", given, defaults=True, trust=trust, flavour=flavour
+        )
         record = make_record(source, rendered, project)
         answers.save(Path(tmp) / "render", record)
         render_commit = template_branch.commit_render(

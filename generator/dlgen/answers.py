@@ -25,6 +25,7 @@ _TOP = {
     "template_commit",
     "dlgen_version",
     "branch",
+    "flavour",
     "answers",
     "policy",
     "check",
@@ -67,6 +68,7 @@ class Record:
     template_commit: str | None = None
     branch: str = DEFAULT_BRANCH
     policy: Policy = Policy()
+    flavour: str | None = None  # copier or cookiecutter, for a template that has both
     check: CheckConfig = CheckConfig()
 
     def with_answers(self, answers: Mapping[str, Any]) -> Record:
@@ -161,6 +163,12 @@ def _answers(data: Any, where: str) -> dict[str, Any]:
     return dict(data)
 
 
+def _flavour(value: Any, where: str) -> str | None:
+    if value is None or value in ("copier", "cookiecutter"):
+        return value  # type: ignore[no-any-return]
+    raise _fail("flavour", f"must be copier or cookiecutter, got {value!r}", where)
+
+
 def from_mapping(data: Any, where: str) -> Record:
     """Validate parsed YAML into a Record; errors name the key and `where`."""
     if not isinstance(data, dict):
@@ -179,6 +187,7 @@ def from_mapping(data: Any, where: str) -> Record:
         answers=_answers(data["answers"], where),
         template_commit=_expect(data, "template_commit", (str, type(None)), where),
         branch=_expect(data, "branch", (str, type(None)), where) or DEFAULT_BRANCH,
+        flavour=_flavour(data.get("flavour"), where),
         policy=_policy(data.get("policy"), where),
         check=_check(data.get("check"), where),
     )
@@ -232,6 +241,8 @@ def dumps(record: Record) -> str:
     data["dlgen_version"] = record.dlgen_version
     if record.branch != DEFAULT_BRANCH:
         data["branch"] = record.branch
+    if record.flavour is not None:
+        data["flavour"] = record.flavour
     data["answers"] = dict(record.answers)
     policy = _drop_defaults(vars(record.policy), vars(Policy()))
     if policy:

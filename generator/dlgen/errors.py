@@ -59,5 +59,5 @@ class ProcessError(DlgenError):
 
 EXIT_FINDINGS = 1  # `dlgen check` found something; `dlgen diff --exit-code` found deviations
 EXIT_CONFLICTS = 4
-EXIT_INTERNAL = InternalError.exit_code
+EXIT_INTERNAL = InternalError.exit_code  # 70: a bug, or a check that could not run
 EXIT_INTERRUPTED = 130

@@ -90,14 +90,28 @@ def update(
     data: Mapping[str, Any] | None = None,
     dry_run: bool = False,
     abort: bool = False,
+    trust: bool = False,
+    defaults: bool = False,
+    template: str | None = None,
 ) -> UpdateResult:
-    """Update the project at `project` to the template's newest (or `to`) version."""
+    """Update the project at `project` to the template's newest (or `to`) version.
+
+    `trust`, `defaults` and `template` reach the render: see `render_target`.
+    """
     if abort:
         return abort_update(project)
     proj = guard(project)
     with tempfile.TemporaryDirectory(prefix="dlgen-update-") as tmp:
         render_dir = Path(tmp) / "render"
-        record = render_target(proj, render_dir, to, dict(data or {}))
+        record = render_target(
+            proj,
+            render_dir,
+            to,
+            dict(data or {}),
+            trust=trust,
+            defaults=defaults,
+            template=template,
+        )
         announced = carry_create_only(proj, record, render_dir)
         answers.save(render_dir, record)
         new = template_branch.commit_render(
@@ -203,23 +217,118 @@ def refuse_polluted(top: Path, branch: str) -> None:
 # --- render and commit --------------------------------------------------------------------------
 
 
-def render_target(proj: Project, dst: Path, to: str | None, data: dict[str, Any]) -> answers.Record:
-    """Render the target version with the recorded answers (changed by `data`) into `dst`."""
+def render_target(
+    proj: Project,
+    dst: Path,
+    to: str | None,
+    data: dict[str, Any],
+    *,
+    trust: bool = False,
+    defaults: bool = False,
+    template: str | None = None,
+) -> answers.Record:
+    """Render the target version with the recorded answers (changed by `data`) into `dst`.
+
+    `template` points the project at a moved or mirrored template (it must hold the recorded
+    version). A question the target version adds is asked at a terminal, takes its default with
+    `defaults`, and is otherwise an error naming it; answered questions are never asked again.
+    """
+    import shutil
+    import sys
+
     from dlgen.new import make_record
     from dlgen.render import render
 
     old = proj.record
-    with templates.resolve(old.template, to, base=proj.root) as source:
-        asked = templates.read_meta(source.path).questions
-        unknown = sorted(set(data) - set(asked))
+    spec = old.template if template is None else _given_source(template)
+    if template is not None:
+        check_holds_version(spec, old, proj.root)
+    refuse_lost_template(spec, proj.root)
+    with templates.resolve(spec, to, base=proj.root) as source:
+        meta = templates.read_meta(source.path, old.flavour)
+        # copier asks only what the recorded answers leave open; cookiecutter's prompt would ask
+        # every question again, so its new questions are asked after a render with defaults
+        flavour = templates.pick_flavour(source.path, old.flavour)
+        interactive = not defaults and flavour == "copier" and sys.stdin.isatty()
+        unknown = sorted(set(data) - set(meta.questions))
         if unknown:
             raise InputError(
-                f"unknown question {unknown[0]!r}; the template asks: {', '.join(asked)}"
+                f"unknown question {unknown[0]!r}; the template asks: {', '.join(meta.questions)}"
             )
-        kept = {k: v for k, v in old.answers.items() if k in asked}
-        rendered = render(source, dst, {**kept, **data}, defaults=True)
+        kept = {
+            k: v for k, v in old.answers.items() if k in meta.questions and k not in meta.computed
+        }
+        given = {**kept, **data}
+        rendered = render(
+            source,
+            dst,
+            given,
+            defaults=not interactive,
+            trust=trust,
+            flavour=old.flavour,
+        )
+        new_questions = [q for q in rendered.defaulted if q not in given]
+        if new_questions and not defaults and flavour == "cookiecutter" and sys.stdin.isatty():
+            from dlgen import cookiecutter_render
+
+            given.update(cookiecutter_render.ask(source.path, new_questions, rendered.answers))
+            shutil.rmtree(dst)
+            rendered = render(source, dst, given, trust=trust, flavour=old.flavour)
+        elif new_questions and not defaults and not interactive:
+            q = new_questions[0]
+            more = f" (and {len(new_questions) - 1} more)" if len(new_questions) > 1 else ""
+            raise InputError(
+                f"the template ({source.version}) asks {q!r}{more}, which this project has not "
+                f"answered: answer at a terminal, pass --data {q}=VALUE, or take defaults with "
+                "--defaults"
+            )
         record = make_record(source, rendered, proj.root)
-    return replace(record, template=old.template, branch=old.branch)
+    return replace(
+        record,
+        template=old.template if template is None else record.template,
+        branch=old.branch,
+        flavour=old.flavour,
+    )
+
+
+def refuse_lost_template(spec: str, root: Path) -> None:
+    """A recorded local path that no longer leads to the template (a clone at another depth, a
+    moved template): say so, and how to point the project at it (exit 2)."""
+    source = templates.split_ref(spec)[0]
+    if templates.is_url(source) or source in templates.bundled_names():
+        return
+    if not (root / source).is_dir():
+        raise InputError(
+            f"template {source!r} (recorded in {answers.RECORD_NAME}, relative to the project) "
+            "is not there; point the project at it with `dlgen update --template PATH|URL`"
+        )
+
+
+def _given_source(template: str) -> str:
+    """A `--template` path is relative to the current directory (a URL or name stays as is)."""
+    source, ref = templates.split_ref(template)
+    if ref is not None:
+        raise InputError(f"--template {template!r}: give the version with --to, not '@{ref}'")
+    if templates.is_url(source) or source in templates.bundled_names():
+        return source
+    if not Path(source).is_dir():
+        raise InputError(f"--template {template!r}: no such directory and not a git URL")
+    return str(Path(source).absolute())
+
+
+def check_holds_version(spec: str, old: answers.Record, root: Path) -> None:
+    """A new source for the template must hold the version the project has merged."""
+    ref = old.template_commit
+    if ref is None:
+        return  # a plain directory has one version: nothing to compare
+    try:
+        with templates.resolve(spec, ref, base=root):
+            pass
+    except InputError as e:
+        raise InputError(
+            f"template {spec!r} does not hold this project's version "
+            f"{old.template_version} (commit {ref[:12]}): {e}"
+        ) from e
 
 
 def carry_create_only(proj: Project, record: answers.Record, render_dir: Path) -> list[str]:
