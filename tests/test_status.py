@@ -379,4 +379,4 @@ def test_a_broken_repository_is_a_row_not_a_crash(tmp_path: Path, tpl: TemplateR
     code, data = status_json(str(tmp_path / "fleet"), str(good))  # good listed once
     rows = [(Path(r["path"]).name, r["state"], r["ok"]) for r in data["projects"]]
     assert (code, rows) == (0, [("broken", "failing", False), ("good", "current", True)])
-    assert data["projects"][0]["note"].startswith("cannot inspect: `git for-each-ref")
+    assert data["projects"][0]["note"].startswith("cannot inspect: `git ")  # check's first call

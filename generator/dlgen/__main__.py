@@ -1,7 +1,9 @@
 """The `dlgen` command (console script and `python -m dlgen`).
 
 `dlgen --version` is answered here, before click and the command modules are imported, so that
-it costs little more than the interpreter's own start-up; everything else goes to `cli.main`.
+it costs little more than the interpreter's own start-up; `dlgen check` in its plain forms runs
+from here without click too, so the pre-commit and CI gate costs little more than its git calls.
+Everything else goes to `cli.main`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from dlgen import __version__
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Answer `--version` at once; hand anything else to the click command line."""
+    """Answer `--version` and plain `check`s at once; hand anything else to the click CLI."""
     args = sys.argv[1:] if argv is None else argv
     if "--version" in args and set(args) <= {"--version", "--debug"}:
         sys.stdout.write(f"dlgen, version {__version__}\n")  # as click's version_option
         return
+    if args[:1] == ["check"]:
+        from dlgen.check import run_plain
+
+        code = run_plain(args[1:])
+        if code is not None:
+            if code > 128:
+                _exit_interrupted(code)
+            sys.exit(code)
     from dlgen.cli import main as cli_main
 
     try:

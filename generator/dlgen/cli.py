@@ -9,7 +9,7 @@ import click
 
 from dlgen import __version__
 from dlgen.console import error, note, out
-from dlgen.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, DlgenError, InputError
+from dlgen.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, DlgenError, InputError
 from dlgen.signals import Signalled
 
 _PATH = click.Path()  # a str: pathlib costs start-up time that --help and --version never need
@@ -240,7 +240,10 @@ def templates(template: str | None, fmt: str) -> int:
 @cli.command(
     epilog=_epilog(
         ["dlgen check", "dlgen check ../acme-vision --format json --strict"],
-        {1: "findings: errors, or warnings with --strict", 3: "refused: not a git repository"},
+        {
+            1: "findings: errors, or warnings with --strict",
+            70: "internal error: the check could not run (a git call failed) or a dlgen bug",
+        },
     )
 )
 @_project
@@ -255,12 +258,19 @@ def templates(template: str | None, fmt: str) -> int:
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
 def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
-    """Check that the project at PATH still honours its template (read-only, offline)."""
+    """Check that the project at PATH still honours its template (read-only, offline).
+
+    Every honoured `check.ignore` entry is listed with its reason, so CI logs show it.
+    """
     from pathlib import Path
 
     from dlgen.check import check as run_check
+    from dlgen.errors import InternalError, ProcessError
 
-    report = run_check(Path(path), only=only)
+    try:
+        report = run_check(Path(path), only=only)
+    except (ProcessError, OSError) as e:
+        raise InternalError(f"could not run the check: {e}") from e
     out(report.to_json(strict) if fmt == "json" else report.to_text(strict))
     return report.exit_code(strict)
 
@@ -418,14 +428,19 @@ def adopt(
 
 @cli.command(
     epilog=_epilog(
-        ["dlgen diff --stat", "dlgen diff --name-only"],
-        {3: "refused: not a git repository, or no template branch"},
+        ["dlgen diff --stat", "dlgen diff --name-only", "dlgen diff --exit-code --stat"],
+        {
+            1: "with --exit-code: the project deviates from its template",
+            2: "invalid input, e.g. --stat with --name-only",
+            3: "refused: not a git repository, or no template branch",
+        },
     )
 )
 @_project
 @click.option("--stat", is_flag=True, help="Summary of changes per file.")
 @click.option("--name-only", is_flag=True, help="Only the changed paths (with their status).")
-def diff(path: str, stat: bool, name_only: bool) -> int:
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are deviations (as git diff).")
+def diff(path: str, stat: bool, name_only: bool, exit_code: bool) -> int:
     """Show the project's local deviations from its template."""
     from pathlib import Path
 
@@ -433,7 +448,7 @@ def diff(path: str, stat: bool, name_only: bool) -> int:
 
     text = run_diff(Path(path), stat=stat, name_only=name_only)
     sys.stdout.write(text)
-    return 0
+    return EXIT_FINDINGS if exit_code and text else 0
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlgen import answers, git, template_branch
-from dlgen.errors import UnsafeStateError
+from dlgen.errors import InputError, UnsafeStateError
 
 
 def diff(project: Path, *, stat: bool = False, name_only: bool = False) -> str:
     """`git diff` from the render the project has merged to the work tree, on its paths only."""
+    if stat and name_only:
+        raise InputError("--stat and --name-only cannot both apply: pick one")
     project = project.resolve()
     top = git.toplevel(project)
     if top is None:

@@ -11,13 +11,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dlgen import cookiecutter_render, templates
+from dlgen import __version__, cookiecutter_render, templates
 from dlgen.errors import DlgenError, InputError, TemplateError
 from dlgen.templates import Source
 
 # copier's messages for a rejected answer: "Validation error for question 'x'", "Invalid choice
 # for 'x'", "Invalid answer for 'x'"; it has no exception class of its own for them.
-_ANSWER_ERROR = re.compile(r"(question|choice|answer|value) for (question )?'")
+_ANSWER_ERROR = re.compile(r"(question|choice|answer|value|error) for (question )?'")
 _REQUIRED = re.compile(r'^Question "([^"]+)" is required')  # copier, with --defaults
 _BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"}
 
@@ -294,7 +294,9 @@ def _run_copy(
     return copier.run_copy(
         str(source.path),
         dst,
-        data=dict(data),
+        # `_dlgen_version`: the dlgen rendering, so a template can pin the dlgen its projects
+        # install (dl-project's `dlgen_requirement` default); never recorded as an answer.
+        data={"_dlgen_version": __version__, **data},
         defaults=defaults,
         quiet=True,
         unsafe=unsafe and not source.bundled,

@@ -8,7 +8,6 @@ is only a cache of it, fast-forwarded from that history or from `origin`'s branc
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +55,8 @@ def _ref_component(part: str) -> str:
 
 def message(record: Record) -> str:
     """The commit message for a render described by `record`."""
+    import json  # not at the top: `dlgen check` imports this module and needs json rarely
+
     trailers = {
         TRAILER_TEMPLATE: record.template,
         TRAILER_VERSION: record.template_version,
@@ -205,6 +206,8 @@ def trailer(body: str, key: str) -> str | None:
 
 def records(top: Path, sha: str, record: Record) -> bool:
     """Whether the render `sha` is of the version and answers that `record` holds."""
+    import json
+
     body = git.git(["log", "-1", "--format=%B", sha], top)
     answers = json.dumps(dict(record.answers), sort_keys=True, ensure_ascii=True)
     return (

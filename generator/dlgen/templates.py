@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from dlgen import git
 from dlgen.errors import InputError, ProcessError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs `dlgen check` ~3 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 _HERE = Path(__file__).resolve().parent
 _VERSION_TAG = re.compile(r"v?\d+(\.\d+)*([.-]?(a|b|rc|post|dev)\d*)?")
@@ -35,11 +36,17 @@ def bundled_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "copier.yml").is_file())
 
 
-class _MetaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader that reads copier's custom tags (!include) as nulls."""
+@cache
+def _meta_loader() -> Any:
+    """SafeLoader that reads copier's custom tags (!include) as nulls (PyYAML is imported here:
+    `dlgen check` imports this module and must start fast)."""
+    import yaml
 
+    class MetaLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
-_MetaLoader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
+    MetaLoader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
+    return MetaLoader
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,10 @@ def _computed(question: Any) -> bool:
 
 def read_meta(template_dir: Path, flavour: str | None = None) -> TemplateMeta:
     """Read copier.yml's `_dlgen` block without copier; a cookiecutter.json gives questions only."""
+    import json
+
+    import yaml
+
     if pick_flavour(template_dir, flavour) == "cookiecutter":
         cookiecutter_json = template_dir / "cookiecutter.json"
         keys = json.loads(cookiecutter_json.read_text(encoding="utf-8"))
@@ -94,7 +105,7 @@ def read_meta(template_dir: Path, flavour: str | None = None) -> TemplateMeta:
         path = template_dir / "copier.yaml"
     text = path.read_text(encoding="utf-8")
     # Only the `_dlgen:` block is needed; copier-specific tags like !include are not resolved here.
-    data = yaml.load(text, Loader=_MetaLoader) or {}  # noqa: S506
+    data = yaml.load(text, Loader=_meta_loader()) or {}  # noqa: S506
     data = data if isinstance(data, dict) else {}
     meta = data.get("_dlgen")
     meta = meta if isinstance(meta, dict) else {}
@@ -329,12 +340,16 @@ def _cookiecutter_question(name: str, value: Any, prompt: Any) -> Question:
 
 def read_questions(template_dir: Path) -> tuple[Question, ...]:
     """The questions of a copier (or cookiecutter) template in their order, without rendering."""
+    import json
+
+    import yaml
+
     for name in ("copier.yml", "copier.yaml"):
         path = template_dir / name
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             data: dict[str, Any] = {}
-            for doc in yaml.load_all(text, Loader=_MetaLoader):  # copier merges documents
+            for doc in yaml.load_all(text, Loader=_meta_loader()):  # copier merges documents
                 data.update(doc if isinstance(doc, dict) else {})
             return tuple(
                 _copier_question(k, v)
@@ -417,6 +432,8 @@ def questions_text(info: dict[str, Any], questions: tuple[Question, ...]) -> str
 
 def _scalar(value: Any) -> str:
     """A default as the user would type it (YAML flow style for lists and mappings)."""
+    import yaml
+
     if isinstance(value, str):
         return value if value.strip() else repr(value)
     return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("\n...")
