@@ -237,3 +237,30 @@ def test_a_checked_out_template_branch_is_never_fast_forwarded(
     code, out, err = up(b, "--to", "v2")
     assert code == 3 and "dlgen/template is checked out" in err, out + err
     assert state(b) == before
+
+
+def test_check_compares_with_the_render_main_merged_not_a_stale_branch(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    """A teammate merged v2 and pushed main only: B's branch still holds v1, and check must
+    compare B's enforced file with v2's render (which main has), not v1's."""
+    files = {**V1, "copier.yml": "name:\n  default: demo\n_dlgen:\n  enforced: [config.yaml]\n"}
+    t = template_factory(files, name="enforcing")
+    t.release("v1")
+    a, b, origin = tmp_path / "a", tmp_path / "b", tmp_path / "origin.git"
+    assert invoke("new", str(a), "--template", f"{t.root}@v1", "--defaults", "--no-hooks").code == 0
+    git("init", "-q", "--bare", str(origin), cwd=tmp_path)
+    git("remote", "add", "origin", str(origin), cwd=a)
+    git("push", "-q", "-u", "origin", "main", "dlgen/template", cwd=a)
+    git("clone", "-q", str(origin), str(b), cwd=tmp_path)
+    git("branch", "dlgen/template", "origin/dlgen/template", cwd=b)
+    release_v2(t)
+    update_and_commit(a, "v2")
+    git("push", "-q", "origin", "main", cwd=a)
+    git("pull", "-q", "--no-rebase", "--no-edit", cwd=b)
+    assert rev(b, "dlgen/template") != rev(a, "dlgen/template")  # B's cache is stale
+    result = invoke("check", str(b))
+    assert result.code == 0, result.out + result.err
+    (b / "config.yaml").write_text("lr: 1.0\nepochs: 10\n")
+    result = invoke("check", str(b))
+    assert result.code == 1 and "DLG005" in result.out and "config.yaml" in result.out

@@ -21,7 +21,7 @@ from dlgen.errors import (
     InputError,
     ProcessError,
 )
-from dlgen.template_branch import TRAILER_ANSWERS, TRAILER_VERSION, locate, ref, trailer
+from dlgen.template_branch import TRAILER_VERSION, locate, ref
 
 ERROR, WARNING = "error", "warning"
 ENFORCEMENT, MARKERS = "enforcement", "conflict markers"  # what an Ignore switches off
@@ -215,7 +215,9 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
     log_text = log.stdout
     tip = log_text[: log_text.index("\x01")] if log_text else None
     pristine = _tree(tree.stdout) if tip is not None and not tree.returncode else None
-    if tip is None or not _describes(log_text, record):
+    current = dict(zip(present, hashed[0].stdout.split(), strict=True)) if hashed else {}
+    record_blob = current.get(answers.RECORD_NAME)
+    if pristine is None or record_blob is None or pristine.get(answers.RECORD_NAME) != record_blob:
         # Not the render the record describes (a teammate merged and pushed a newer one, a
         # squash merge, a missing branch): the render HEAD has merged, from the history.
         tip, pristine = _merged_render(project, record)
@@ -233,36 +235,25 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
         )
     if tip is None or pristine is None:
         return found, ignores
-    current = dict(zip(present, hashed[0].stdout.split(), strict=True)) if hashed else {}
     more, honoured = check_files(project, record, tip, pristine, current)
     excused = {i.path for i in ignores}  # an ignore that excuses conflict markers is not useless
     more = [f for f in more if f.id != "DLG013" or f.path not in excused]
     return found + more, ignores + honoured
 
 
-def _describes(log_text: str, record: answers.Record) -> bool:
-    """Whether the branch tip (first entry of the log) is the render of the record's version and
-    answers: then it is the render HEAD merged, found without walking the history."""
-    import json
-
-    body = log_text.split("\0", 1)[0].split("\x01", 3)[3]
-    answers_json = json.dumps(dict(record.answers), sort_keys=True, ensure_ascii=True)
-    return (
-        trailer(body, TRAILER_VERSION) == record.template_version
-        and trailer(body, TRAILER_ANSWERS) == answers_json
-    )
-
-
 def _merged_render(
     project: Path, record: answers.Record
 ) -> tuple[str | None, dict[str, str] | None]:
-    """The render the project is at (HEAD's history, else the branch or origin's) and its
-    owned blobs; (None, None) when there is none anywhere."""
+    """The render the project is at and its owned blobs; (None, None) when there is none.
+
+    Taken when the branch tip's `.dlgen.yml` is not the project's (the project keeps a `check:`
+    section, a teammate merged a newer render, a squash merge, a missing branch): a tip of the
+    record's version and answers still stands for it, else HEAD's history decides."""
     top = git.toplevel(project)
     if top is None:
         return None, None
     prefix = "" if project.resolve() == top else project.resolve().relative_to(top).as_posix() + "/"
-    base = locate(top, prefix, record.branch).base(record.template_version)
+    base = locate(top, prefix, record.branch, record=record).base(record.template_version)
     if base is None:
         return None, None
     own = record.policy
