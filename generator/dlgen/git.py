@@ -242,7 +242,11 @@ def in_progress(cwd: Path) -> list[str]:
         "REVERT_HEAD": "revert",
         "BISECT_LOG": "bisect",
     }
-    return sorted({op for name, op in names.items() if git_path(cwd, name).exists()})
+    args = [a for name in names for a in ("--git-path", name)]  # one call for all six
+    paths = git(["rev-parse", *args], cwd).splitlines()
+    return sorted(
+        {op for p, op in zip(paths, names.values(), strict=True) if (cwd / p.strip()).exists()}
+    )
 
 
 def has_remote(cwd: Path, name: str) -> bool:
