@@ -500,7 +500,9 @@ def start_merge(proj: Project, new: str, record: answers.Record) -> None:
 
     git's refusal (merge.verifySignatures, a hook, a lock) is an error, never a silent no-op.
     """
-    head = git.rev_parse("HEAD", proj.top) or ""
+    head = git.rev_parse("HEAD", proj.top)
+    if head is None:
+        raise StepError("git rev-parse", "cannot read HEAD")
     git.update_refs(
         [
             (ORIG_TEMPLATE, proj.tip, None),
