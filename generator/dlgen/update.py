@@ -503,6 +503,7 @@ def start_merge(proj: Project, new: str, record: answers.Record) -> None:
     head = git.rev_parse("HEAD", proj.top)
     if head is None:
         raise StepError("git rev-parse", "cannot read HEAD")
+    _state_file(proj.top).unlink(missing_ok=True)  # notes of an earlier, settled update
     git.update_refs(
         [
             (ORIG_TEMPLATE, proj.tip, None),
