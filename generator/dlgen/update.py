@@ -1,9 +1,10 @@
 """`dlgen update`: render the new version, commit it on the template branch, merge it with git.
 
 The steps, in order (each a function below; guards first, nothing written before `commit`):
-guard → render → carry create-only files → commit on the template branch (not yet moved) →
-refuse ignored-file collisions → merge-tree preview (dry run stops here) → save abort state and
-advance the branch → git merge --no-commit → keep user deletions → migrations → write .dlgen.yml.
+guard → render (no downgrade) → carry create-only files → commit on the template branch (not
+yet moved) → merge-tree preview → the ignored-path wall (dry run stops here) → save abort state
+and advance the branch → git merge --no-commit → keep user deletions → migrations → write
+.dlgen.yml. A failure or ^C from the merge on is rolled back by the same restore as --abort.
 """
 
 from __future__ import annotations
