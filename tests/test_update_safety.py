@@ -358,11 +358,34 @@ def test_downgrade_is_refused(proj: Path, tpl: TemplateRepo) -> None:
 
 
 def test_history_without_the_render_commit_points_to_adopt(proj: Path, tpl: TemplateRepo) -> None:
+    """A rewritten history with no render in it at all (every commit re-authored): no merge
+    base, exit 3 with the adopt hint, not git's raw "merge-tree exited 128"."""
+    (proj / "notes.md").write_text("notes\n")
+    commit_all(proj, "notes")
+    git(
+        "-c", "user.name=Rewriter", "rebase", "-q", "--root", "--force-rebase",
+        "--exec", "git commit -q --amend --no-edit --reset-author", cwd=proj,
+    )  # fmt: skip
+    assert git("merge-base", "HEAD", "dlgen/template", cwd=proj, check=False) == ""
+    tpl.write({"docs/guide.md": "guide v2\n"})
+    tpl.release("v2")
+    err = refused_unchanged(proj, 3, "no merge base", "dlgen adopt")
+    assert "exited 128" not in err
+
+
+def test_rebased_render_is_a_diverged_render_with_its_fix(proj: Path, tpl: TemplateRepo) -> None:
+    """`git rebase --root` keeps the render's author and trailers on a new commit: HEAD's render
+    and the branch are two renders neither containing the other. Refused (exit 3, nothing
+    changed) with the command that points the branch at HEAD's render; that fix works."""
     (proj / "notes.md").write_text("notes\n")
     commit_all(proj, "notes")
     git("-c", "user.name=Rewriter", "rebase", "-q", "--root", "--force-rebase", cwd=proj)
     assert git("merge-base", "HEAD", "dlgen/template", cwd=proj, check=False) == ""
     tpl.write({"docs/guide.md": "guide v2\n"})
     tpl.release("v2")
-    err = refused_unchanged(proj, 3, "no merge base", "dlgen adopt")
+    err = refused_unchanged(proj, 3, "neither contains the other", "git branch -f dlgen/template")
     assert "exited 128" not in err
+    fix = err[err.index("`git branch -f") + 1 :]
+    git(*fix[: fix.index("`")].split()[1:], cwd=proj)
+    code, out, err = up(proj)
+    assert code == 0 and "docs/guide.md" in out, out + err
