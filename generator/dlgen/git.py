@@ -12,13 +12,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from subprocess import CompletedProcess
 
 from dlgen import proc
 from dlgen.errors import ProcessError
-
-if TYPE_CHECKING:
-    from subprocess import CompletedProcess
 
 _SCRUB = (
     "GIT_DIR",
