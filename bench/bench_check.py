@@ -2,7 +2,8 @@
 comparable projects (the same 42-file template). Median of N runs each, paired.
 
 Run: python bench/bench_check.py [--runs 21]
-Goal (issue #5): dlgen check median <= 0.1 s.
+Goals: dlgen check median <= 0.1 s (issue #5), and <= 5x `python -c pass` taken in the same
+paired run (issue 11): the ratio is printed last, with the git calls one check makes.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def main() -> None:
         samples = paired(
             args.runs,
             {
+                "python -c pass": lambda _i: timed([tool("python"), "-c", "pass"]),
                 "dlgen check (dl-project)": lambda _i: timed([tool("dlgen"), "check"], cwd=bundled),
                 "dlgen check (42-file template)": lambda _i: timed(
                     [tool("dlgen"), "check"], cwd=dl
@@ -49,7 +51,9 @@ def main() -> None:
         )
     report("Template check, median of paired runs", samples, baseline="cruft check")
     median = statistics.median(samples["dlgen check (dl-project)"])
+    python = statistics.median(samples["python -c pass"])
     print(f"\n  dlgen check median = {median * 1000:.0f} ms (goal <= 100 ms)")
+    print(f"  dlgen check / python -c pass = {median / python:.1f}x (goal <= 5x)")
 
 
 def _allow_fail(cmd: list[str], cwd: Path) -> float:

@@ -94,3 +94,29 @@ def test_diff_shows_local_deviations_only_on_template_paths(
     full = invoke("diff", str(handmade)).out
     assert "-LAYERS = 2\n+LAYERS = 12" in full and "notebooks" not in full
     assert "src/model.py" in invoke("diff", str(handmade), "--stat").out
+
+
+def test_diff_exit_code_and_conflicting_flags(handmade: Path, tpl: TemplateRepo) -> None:
+    """`--exit-code` as git diff has it; `--stat --name-only` used to drop one flag silently."""
+    assert invoke("adopt", str(handmade), "--template", f"{tpl.root}@v1").code == 0
+    deviating = invoke("diff", str(handmade), "--exit-code", "--name-only")
+    assert deviating.code == 1 and "src/model.py" in deviating.out
+    assert invoke("diff", str(handmade)).code == 0
+    both = invoke("diff", str(handmade), "--stat", "--name-only")
+    assert both.code == 2 and both.out == ""
+    assert both.err == "dlgen: error: --stat and --name-only cannot both apply: pick one\n"
+    tip = git("rev-parse", "dlgen/template", cwd=handmade).strip()
+    git("checkout", "-q", tip, "--", ".", cwd=handmade)
+    assert invoke("diff", str(handmade), "--exit-code").code == 0
+
+
+def test_unexpected_error_is_exit_70(handmade: Path, tpl: TemplateRepo) -> None:
+    """A bug (here: an OSError nobody expected) is exit 70, apart from findings and bad input."""
+    assert invoke("adopt", str(handmade), "--template", f"{tpl.root}@v1").code == 0
+    record = handmade / ".dlgen.yml"
+    record.unlink()
+    record.mkdir()
+    result = invoke("diff", str(handmade))
+    assert result.code == 70
+    assert result.err.startswith("dlgen: error: internal error: IsADirectoryError")
+    assert len(result.err.splitlines()) == 1

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from dlgen.check import check
-from tests.helpers import TemplateRepo, commit_all, git, invoke
+from tests.helpers import TemplateRepo, commit_all, dlgen, git, invoke
 
 POLICY = """\
 _dlgen:
@@ -255,3 +255,377 @@ def test_pre_commit_hook_blocks_a_violating_commit(project: Path) -> None:
     (project / "ci.yml").write_text("job: mine\n")
     failed = run_hook()
     assert failed.returncode == 1 and "DLG005" in failed.stdout
+
+
+# --- enforcement: structure, locked files, visible ignores (issue 10) ---------------------------
+
+PRE_COMMIT = """\
+default_install_hook_types: [pre-commit]
+repos:
+  - repo: local
+    hooks:
+      - id: ruff
+        name: ruff
+        entry: ruff check --fix
+        language: python
+        additional_dependencies: ["ruff==0.17.5"]
+      - id: mypy
+        name: mypy --strict
+        entry: .venv/bin/mypy
+        language: system
+        pass_filenames: false
+"""
+WORKFLOW = """\
+name: CI
+on:
+  push:
+    branches: [main]
+env:
+  PYTHON_VERSION: "3.11"
+jobs:
+  lint:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+      - run: pre-commit run --all-files
+  template:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: pip install "dlgen==0.1.0" && dlgen check
+"""
+GITLAB = """\
+stages: [lint, test]
+variables:
+  GIT_DEPTH: "0"
+lint:
+  stage: lint
+  script:
+    - pre-commit run --all-files
+template:
+  stage: lint
+  script:
+    - dlgen check
+"""
+STRUCTURED = {
+    "copier.yml": """\
+name:
+  default: demo
+_dlgen:
+  version: 1.0.0
+  enforced: [.pre-commit-config.yaml, .github/workflows/ci.yml, .gitlab-ci.yml, Dockerfile]
+  locked: [.pre-commit-config.yaml, .github/workflows/ci.yml, .gitlab-ci.yml]
+""",
+    ".pre-commit-config.yaml": PRE_COMMIT,
+    ".github/workflows/ci.yml": WORKFLOW,
+    ".gitlab-ci.yml": GITLAB,
+    "Dockerfile": "FROM python:3.11-slim\nUSER app\n",
+}
+
+
+@pytest.fixture
+def enforced(tmp_path: Path, template_factory: Callable[..., TemplateRepo]) -> Path:
+    tpl = template_factory(STRUCTURED)
+    dst = tmp_path / "enforced"
+    result = invoke("new", str(dst), "--template", str(tpl.root), "--defaults", "--no-hooks")
+    assert result.code == 0, result.err
+    return dst
+
+
+def findings(project: Path) -> list[tuple[str, str, str]]:
+    return [(f.id, f.path, f.message) for f in check(project).findings]
+
+
+def test_added_hooks_jobs_and_stages_pass(enforced: Path) -> None:
+    """Before issue 10 any byte of difference was DLG005, so a team's own hook blocked commits."""
+    config = yaml.safe_load(PRE_COMMIT)
+    config["repos"][0]["hooks"].insert(
+        0, {"id": "mine", "name": "mine", "entry": "true", "language": "system"}
+    )
+    config["repos"].append(
+        {
+            "repo": "https://git.example.com/platform/dlgen",
+            "rev": "v0.1.0",
+            "hooks": [{"id": "dlgen-check-version"}],
+        }
+    )
+    config["fail_fast"] = True
+    (enforced / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=True))
+    workflow = WORKFLOW.replace(
+        "jobs:\n", "jobs:\n  docs:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: make docs\n"
+    )
+    workflow = workflow.replace(
+        '  PYTHON_VERSION: "3.11"\n', '  PYTHON_VERSION: "3.11"\n  X: "1"\n'
+    )
+    (enforced / ".github/workflows/ci.yml").write_text(workflow)
+    gitlab = GITLAB.replace("stages: [lint, test]", "stages: [lint, test, deploy]")
+    (enforced / ".gitlab-ci.yml").write_text(
+        gitlab + "deploy:\n  stage: deploy\n  script: [make]\n"
+    )
+    assert findings(enforced) == []
+    assert invoke("check", str(enforced)).code == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "message"),
+    [
+        (
+            ".pre-commit-config.yaml",
+            "      - id: mypy\n",
+            "      - id: mypy-gone\n",
+            "hook `mypy` of the template is missing",
+        ),
+        (
+            ".pre-commit-config.yaml",
+            "entry: .venv/bin/mypy",
+            "entry: 'true'",
+            "hook `mypy` of the template differs from the template's",
+        ),
+        (
+            ".pre-commit-config.yaml",
+            "repos:",
+            "exclude: '.*'\nrepos:",
+            "adds top-level `exclude`, which changes the template's hooks",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "      - run: pip install",
+            "      - if: false\n        run: pip install",
+            "job `template` of the template differs from the template's",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            '  PYTHON_VERSION: "3.11"',
+            '  PYTHON_VERSION: "3.9"',
+            "`env.PYTHON_VERSION` differs from the template's",
+        ),
+        (
+            ".gitlab-ci.yml",
+            "template:\n",
+            "not-template:\n",
+            "job `template` of the template is missing",
+        ),
+        (
+            ".gitlab-ci.yml",
+            "stages: [lint, test]",
+            "stages: [test, lint]",
+            "`stages` lost or reordered the template's stages",
+        ),
+        (
+            ".gitlab-ci.yml",
+            "lint:\n  stage",
+            "workflow:\n  rules: [{when: never}]\nlint:\n  stage",
+            "adds top-level `workflow`, which changes the template's jobs",
+        ),
+        (
+            ".gitlab-ci.yml",
+            "stages:",
+            "stages: [\n",
+            "is not valid YAML (line 3), so the template's items cannot be found",
+        ),
+    ],
+)
+def test_removed_or_changed_template_items_fail(
+    enforced: Path, path: str, old: str, new: str, message: str
+) -> None:
+    file = enforced / path
+    text = file.read_text()
+    assert old in text
+    file.write_text(text.replace(old, new, 1))
+    assert findings(enforced) == [("DLG005", path, message)]
+    assert invoke("check", str(enforced)).code == 1
+    file.write_text(text)
+    assert findings(enforced) == []
+
+
+def test_ignores_are_listed_in_text_json_and_strict(enforced: Path) -> None:
+    """Before issue 10, `check.ignore` switched a file off silently, in every output format."""
+    (enforced / "Dockerfile").write_text("FROM python:3.11-slim\nUSER root\n")
+    edit_record(enforced, lambda d: d.update(check={"ignore": {"Dockerfile": "need root"}}))
+    text = invoke("check", str(enforced))
+    assert text.code == 0
+    assert text.out.splitlines() == [
+        "Dockerfile enforcement ignored: need root",
+        "dlgen check: ok: 0 error(s), 0 warning(s), 1 ignore(s)",
+    ]
+    assert invoke("check", str(enforced), "--strict").out == text.out
+    data = json.loads(invoke("check", str(enforced), "--format", "json", "--strict").out)
+    assert data["ignores"] == [{"path": "Dockerfile", "reason": "need root", "kind": "enforcement"}]
+    assert check(enforced).ignores[0].reason == "need root"
+
+
+def test_a_locked_file_cannot_be_ignored_dlg014(enforced: Path) -> None:
+    """Before issue 10 an ignore of the pre-commit config un-enforced it: deleting a hook passed."""
+    config = enforced / ".pre-commit-config.yaml"
+    config.write_text(PRE_COMMIT.split("      - id: mypy", maxsplit=1)[0])
+    edit_record(enforced, lambda d: d.update(check={"ignore": {".pre-commit-config.yaml": "x"}}))
+    assert sorted(findings(enforced)) == [
+        ("DLG005", ".pre-commit-config.yaml", "hook `mypy` of the template is missing"),
+        (
+            "DLG014",
+            ".pre-commit-config.yaml",
+            "locked by the template: check.ignore cannot switch it off ('x')",
+        ),
+    ]
+    assert check(enforced).ignores == []
+    assert invoke("check", str(enforced)).code == 1
+
+
+def test_policy_edited_in_the_record_is_not_honoured_dlg015(enforced: Path) -> None:
+    """The project's .dlgen.yml is editable; the template branch's copy says what is enforced."""
+    (enforced / "Dockerfile").write_text("FROM python:3.11-slim\nUSER root\n")
+    edit_record(enforced, lambda d: d["policy"].update(enforced=[], locked=[]))
+    assert sorted((i, p) for i, p, _ in findings(enforced)) == [
+        ("DLG005", "Dockerfile"),
+        ("DLG015", ".dlgen.yml"),
+    ]
+
+
+def test_conflict_markers_can_be_ignored_with_a_reason_dlg007(project: Path) -> None:
+    """Issue 8 §7: documentation that shows markers on purpose."""
+    doc = "How a conflict looks:\n<<<<<<< ours\nmine\n=======\ntheirs\n>>>>>>> theirs\n"
+    (project / "MERGING.md").write_text(doc)
+    commit_all(project, "docs")
+    assert ids(project) == ["DLG007"]
+    edit_record(project, lambda d: d.update(check={"ignore": {"MERGING.md": "shows markers"}}))
+    report = check(project)
+    assert report.findings == []
+    assert [i.line() for i in report.ignores] == [
+        "MERGING.md conflict markers ignored: shows markers"
+    ]
+    (project / "MERGING.md").write_text("No markers any more.\n")
+    commit_all(project, "docs")
+    assert ids(project) == ["DLG013"]
+
+
+def test_clean_check_makes_five_git_calls_at_once(project: Path, tmp_path: Path) -> None:
+    """A git on PATH that logs its arguments: start-up cost is mostly git processes."""
+    log, wrapper = tmp_path / "calls.log", tmp_path / "bin" / "git"
+    wrapper.parent.mkdir()
+    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout
+    wrapper.write_text(f'#!/bin/sh\necho "$1" >> {log}\nexec {real.strip()} "$@"\n')
+    wrapper.chmod(0o755)
+    env = {"PATH": f"{wrapper.parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    cmd = [sys.executable, "-m", "dlgen", "check", str(project)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert sorted(log.read_text().split()) == ["grep", "hash-object", "log", "ls-files", "ls-tree"]
+
+
+def test_git_failure_is_an_internal_error_exit_70(project: Path) -> None:
+    """Before issue 10, a check that could not run exited 1, like a check with findings."""
+    (project / ".git" / "index").write_bytes(b"DIRC not an index")
+    result = invoke("check", str(project))
+    assert result.code == 70 and result.out == ""
+    assert result.err.startswith("dlgen: error: could not run the check: `git grep")
+    assert len(result.err.splitlines()) == 1
+
+
+# --- the generated gate installs a pinned dlgen (issue 10 items 1 and 2) ------------------------
+
+
+def _installs(project: Path) -> list[str]:
+    """Every line of the project that installs dlgen (pip, or a pre-commit hook environment)."""
+    return [
+        line.strip()
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.parts
+        for line in path.read_text(errors="replace").splitlines()
+        if "dlgen" in line and ("pip install" in line or "additional_dependencies" in line)
+    ]
+
+
+def _hook(project: Path) -> dict:  # type: ignore[type-arg]
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    return next(h for r in config["repos"] for h in r["hooks"] if h["id"] == "dlgen-check")
+
+
+def test_generated_gate_pins_the_dlgen_that_made_it(tmp_path: Path) -> None:
+    """Before issue 10: `pip install dlgen` unpinned, and a hook that passed without dlgen."""
+    import dlgen
+
+    project = tmp_path / "gate"
+    assert invoke("new", str(project), "--defaults", "--no-hooks", "--data", "ci=both").code == 0
+    pin = f"dlgen=={dlgen.__version__}"
+    assert _installs(project) == [
+        f'- run: pip install "{pin}"',  # .github/workflows/ci.yml, the template job
+        f'pip install "{pin}"',  # .github/workflows/template-sync.yml
+        f'- pip install "{pin}"',  # .gitlab-ci.yml, the template job
+        f'additional_dependencies: ["{pin}"]',  # .pre-commit-config.yaml, the dlgen-check hook
+    ]
+    hook = _hook(project)
+    assert (hook["entry"], hook["language"], hook["additional_dependencies"]) == (
+        "dlgen check",
+        "python",
+        [pin],
+    )
+    assert "dlgen_requirement: dlgen==" in (project / ".dlgen.yml").read_text()
+    assert invoke("check", str(project)).code == 0
+
+
+def test_generated_gate_installs_from_the_teams_index_or_git(tmp_path: Path) -> None:
+    project = tmp_path / "corp"
+    spec = "dlgen @ git+ssh://git@git.corp/platform/dlgen.git@v0.1.0"
+    args = [
+        "--data",
+        f"dlgen_requirement={spec}",
+        "--data",
+        "dlgen_index_url=https://pypi.corp/simple",
+    ]
+    assert invoke("new", str(project), "--defaults", "--no-hooks", *args).code == 0
+    assert _hook(project)["additional_dependencies"] == [
+        "--index-url=https://pypi.corp/simple",
+        spec,
+    ]
+    assert f'pip install --index-url "https://pypi.corp/simple" "{spec}"' in _installs(project)[0]
+    assert all(spec in line for line in _installs(project))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "dlgen",
+        "dlgen>=0.1",
+        "dlgen @ git+https://git.corp/dlgen.git",
+        "dlgen==0.1.0; rm -rf /",
+        'dlgen @ https://h/dlgen-0.1.0-py3-none-any.whl"',
+    ],
+)
+def test_unpinned_dlgen_is_refused(tmp_path: Path, spec: str) -> None:
+    result = invoke("new", str(tmp_path / "p"), "--defaults", "--data", f"dlgen_requirement={spec}")
+    assert result.code == 2 and "dlgen_requirement must pin dlgen" in result.err
+    assert not (tmp_path / "p").exists()
+
+
+# --- start-up: the plain forms of `dlgen check` never import click (issue 11) -------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--strict"], ["--format", "json"], ["--format=json", "--strict"], ["--only", "version"]],
+)
+def test_plain_check_skips_click_and_yaml_and_answers_as_click_does(
+    project: Path, args: list[str]
+) -> None:
+    (project / "ci.yml").write_text("job: mine\n")
+    probe = (
+        "import sys, contextlib, io\nfrom dlgen.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    try: main(['check', *{args!r}])\n    except SystemExit: pass\n"
+        "never = {'click', 'copier', 'jinja2', 'yaml', 'typing', 'hashlib'}\n"
+        f"never |= set() if 'json' in {' '.join(args)!r} else {{'json'}}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in never))"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert imported.stdout.strip().splitlines()[-1] == "[]"
+    plain = dlgen("check", *args, cwd=project)
+    through_click = invoke("check", *args, cwd=project)
+    assert (plain.returncode, plain.stdout) == (through_click.code, through_click.out)
+
+
+def test_other_check_forms_go_through_click(project: Path) -> None:
+    bad = dlgen("check", "--format", "yaml", cwd=project)
+    assert bad.returncode == 2 and "'yaml' is not one of 'text', 'json'" in bad.stderr
+    assert "Exit codes:" in dlgen("check", "--help", cwd=project).stdout
+    assert dlgen("check", "a", "b", cwd=project).returncode == 2

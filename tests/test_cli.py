@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -11,9 +12,21 @@ from pathlib import Path
 import pytest
 
 from dlgen import __version__
+from dlgen.cli import cli
 from tests.helpers import invoke
 
 HEAVY = ("copier", "jinja2", "dlgen.git", "dlgen.render", "yaml")
+# Modules `--help` has no use for: the command bodies import them when they run.
+NOT_FOR_HELP = (
+    "dlgen.new",
+    "dlgen.questions",
+    "dlgen.templates",
+    "dlgen.answers",
+    "dlgen.check",
+    "pathlib",
+    "subprocess",
+    "tempfile",
+)
 
 
 def imported_after(code: str) -> set[str]:
@@ -32,6 +45,32 @@ def test_version_and_help_import_nothing_heavy(args: list[str]) -> None:
     loaded = imported_after(code)
     assert not {m for m in loaded if m.split(".")[0] in {"copier", "jinja2"}}
     assert not loaded & set(HEAVY)
+    assert not loaded & set(NOT_FOR_HELP)
+
+
+def test_version_answers_before_click_is_imported() -> None:
+    """The console script's entry answers --version itself: no click, no dlgen.cli."""
+    code = "import sys\nsys.argv = ['dlgen', '--version']\nfrom dlgen.__main__ import main\nmain()"
+    loaded = imported_after(code)
+    assert not {m for m in loaded if m.split(".")[0] == "click"}
+    assert "dlgen.cli" not in loaded
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == f"dlgen, version {__version__}\n"
+
+
+def test_console_script_is_the_fast_entry() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="dlgen")
+    assert script.value == "dlgen.__main__:main"
+
+
+def test_python_m_dlgen_version_and_debug_version() -> None:
+    for args in (["--version"], ["--debug", "--version"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "dlgen", *args], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0 and done.stdout == f"dlgen, version {__version__}\n"
 
 
 def test_version() -> None:
@@ -39,13 +78,55 @@ def test_version() -> None:
     assert result.code == 0 and result.out == f"dlgen, version {__version__}\n"
 
 
-COMMANDS = ["new", "templates", "check", "update", "adopt", "diff"]
+COMMANDS = sorted(cli.commands)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_of_every_command(command: str) -> None:
     result = invoke(command, "--help")
     assert result.code == 0 and f"Usage: dlgen {command}" in result.out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_help_shows_an_example_and_its_exit_codes(command: str) -> None:
+    text = invoke(command, "--help").out
+    examples = text[text.index("Examples:") :]
+    assert f"$ dlgen {command}" in examples
+    codes = text[text.index("Exit codes:") :]
+    for line in ("0   ok", "2   invalid input", "70  internal error", "130 interrupted"):
+        assert line in codes, line
+    assert "128+N" in codes
+
+
+def test_top_level_help_shows_each_command_description_uncut() -> None:
+    result = invoke("--help")
+    commands = result.out[result.out.index("Commands:") : result.out.index("Examples:")]
+    flat = "".join(commands.split())  # the wrapping may break after a hyphen: compare unwrapped
+    assert "…" not in commands and "..." not in commands
+    for name, cmd in cli.commands.items():
+        first = "".join((cmd.help or "").split("\n\n")[0].split())
+        assert f"{name}{first}" in flat, name
+
+
+def test_top_level_help_lists_exit_codes_and_shell_completion() -> None:
+    text = invoke("--help").out
+    assert "_DLGEN_COMPLETE=bash_source dlgen" in text
+    assert "3 refused" in text and "4 update conflicts" in text and "128+N" in text
+
+
+def test_shell_completion_as_documented() -> None:
+    env = {**os.environ, "_DLGEN_COMPLETE": "bash_source"}
+    source = subprocess.run(
+        [sys.executable, "-m", "dlgen"], env=env, capture_output=True, text=True, check=True
+    )
+    assert "complete -o nosort -F _dlgen_completion dlgen" in source.stdout
+    env = {**env, "_DLGEN_COMPLETE": "bash_complete", "COMP_WORDS": "dlgen upd", "COMP_CWORD": "1"}
+    words = subprocess.run(
+        [sys.executable, "-m", "dlgen"], env=env, capture_output=True, text=True, check=True
+    )
+    assert words.stdout.split() == ["plain,update"]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "_DLGEN_COMPLETE=bash_source dlgen" in readme
 
 
 def test_unknown_command_is_a_usage_error() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, git, invoke
+from tests.helpers import TemplateRepo, dlgen, git, invoke
 
 CC = {
     "cookiecutter.json": json.dumps(
@@ -119,3 +122,238 @@ def test_cookiecutter_project_updates_by_merge(
     assert (dst / "CHANGELOG.md").read_text().startswith("v2 of")
     assert readme.read_text().endswith("local notes\n")
     assert yaml.safe_load((dst / ".dlgen.yml").read_text())["template_version"] == "v2"
+
+
+HOOK_CC = {
+    "cookiecutter.json": json.dumps(
+        {"project_slug": "demo", "license": ["MIT", "BSD"], "vcs": True, "description": "d"}
+    ),
+    "{{cookiecutter.project_slug}}/README.md": "# {{ cookiecutter.project_slug }}\n",
+    "hooks/post_gen_project.py": "open('HOOKED.txt', 'w').write('{{ cookiecutter.license }}\\n')\n",
+}
+
+
+def test_cookiecutter_template_with_hooks_updates_and_adopts_with_trust(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    tpl = template_factory(HOOK_CC)
+    tpl.release("v1")
+    dst = tmp_path / "cc"
+    result = invoke("new", str(dst), "--template", str(tpl.root), "--defaults", "--trust")
+    assert result.code == 0, result.err
+    assert (dst / "HOOKED.txt").read_text() == "MIT\n"
+    tpl.write({"{{cookiecutter.project_slug}}/CHANGELOG.md": "v2\n"})
+    tpl.release("v2")
+    refused = invoke("update", str(dst))
+    assert refused.code == 2 and "--trust" in refused.err
+    result = invoke("update", str(dst), "--trust")
+    assert result.code == 0, result.out + result.err
+    assert (dst / "CHANGELOG.md").read_text() == "v2\n"
+
+    repo = tmp_path / "existing"
+    repo.mkdir()
+    (repo / "README.md").write_text("# mine\n")
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "mine", cwd=repo)
+    refused = invoke("adopt", str(repo), "--template", f"{tpl.root}@v1")
+    assert refused.code == 2 and "--trust" in refused.err
+    result = invoke("adopt", str(repo), "--template", f"{tpl.root}@v1", "--trust")
+    assert result.code == 0, result.err
+    assert (repo / "README.md").read_text() == "# mine\n"
+
+
+@pytest.mark.parametrize(
+    ("pair", "named"),
+    [
+        ("license=GPL", ["license", "'GPL'", "MIT, BSD"]),
+        ("vcs=maybe", ["vcs", "'maybe'"]),
+        ("_copy_without_render=x", ["'_copy_without_render'", "private"]),
+    ],
+)
+def test_cookiecutter_bad_choice_is_exit_2_naming_the_question(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo], pair: str, named: list[str]
+) -> None:
+    tpl = template_factory(HOOK_CC)
+    dst = tmp_path / "cc"
+    result = invoke(
+        "new", str(dst), "--template", str(tpl.root), "--defaults", "--trust", "--data", pair
+    )
+    assert result.code == 2, result.err
+    assert result.err.count("\n") == 1 and "internal error" not in result.err
+    assert all(n in result.err for n in named), result.err
+    assert not dst.exists()
+
+
+def test_cookiecutter_failing_hook_is_one_line(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    """cookiecutter logs a failing hook with a traceback; without --debug dlgen says one line."""
+    tpl = template_factory({**CC, "hooks/post_gen_project.py": "import sys\nsys.exit(3)\n"})
+    done = dlgen("new", "cc", "--template", str(tpl.root), "--defaults", "--trust", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "hook" in done.stderr.lower() and "Traceback" not in done.stderr
+    assert not (tmp_path / "cc").exists()
+
+
+GIT_HOOK = (
+    "import subprocess\n"
+    "for cmd in (['git', 'init', '-q'], ['git', 'add', '-A'],\n"
+    "            ['git', 'commit', '-qm', 'hook commit']):\n"
+    "    subprocess.run(cmd, check=True)\n"
+)
+
+
+def test_hook_that_makes_its_own_repository_is_refused_or_kept(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    """No proj/.git/.git with the hook's commit lost: refused with git, kept with --no-git."""
+    tpl = template_factory({**CC, "hooks/post_gen_project.py": GIT_HOOK})
+    dst = tmp_path / "cc"
+    result = invoke("new", str(dst), "--template", str(tpl.root), "--defaults", "--trust")
+    assert result.code == 3 and "--no-git" in result.err, result.err
+    assert not dst.exists()
+    result = invoke(
+        "new", str(dst), "--template", str(tpl.root), "--defaults", "--trust", "--no-git"
+    )
+    assert result.code == 0, result.err
+    assert not (dst / ".git/.git").exists()
+    assert git("log", "--format=%s", cwd=dst).strip() == "hook commit"
+
+
+DUAL = {
+    **CC,
+    "copier.yml": "project_slug:\n  default: demo\n_subdirectory: copier\n",
+    "copier/README.md.jinja": "copier flavour of {{ project_slug }}\n",
+}
+
+
+def test_template_with_both_flavours_lets_the_user_choose(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    tpl = template_factory(DUAL)
+    tpl.release("v1")
+    plain = tmp_path / "plain"
+    assert invoke("new", str(plain), "--template", str(tpl.root), "--defaults").code == 0
+    assert (plain / "README.md").read_text() == "copier flavour of demo\n"
+    dst = tmp_path / "cc"
+    result = invoke(
+        "new", str(dst), "--template", str(tpl.root), "--defaults", "--flavour", "cookiecutter"
+    )
+    assert result.code == 0, result.err
+    assert (dst / "README.md").read_text() == "# demo\nd\n"
+    assert yaml.safe_load((dst / ".dlgen.yml").read_text())["flavour"] == "cookiecutter"
+    tpl.write({"{{cookiecutter.project_slug}}/CHANGELOG.md": "cookiecutter v2\n"})
+    tpl.release("v2")
+    result = invoke("update", str(dst))
+    assert result.code == 0, result.out + result.err
+    assert (dst / "CHANGELOG.md").read_text() == "cookiecutter v2\n"
+    assert (dst / "README.md").read_text() == "# demo\nd\n"
+    record = yaml.safe_load((dst / ".dlgen.yml").read_text())
+    assert record["flavour"] == "cookiecutter" and record["template_version"] == "v2"
+    repo = tmp_path / "existing"
+    repo.mkdir()
+    (repo / "README.md").write_text("# mine\n")
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "mine", cwd=repo)
+    result = invoke("adopt", str(repo), "--template", f"{tpl.root}@v2", "--flavour", "cookiecutter")
+    assert result.code == 0, result.err
+    assert yaml.safe_load((repo / ".dlgen.yml").read_text())["flavour"] == "cookiecutter"
+    assert "CHANGELOG.md" in git("ls-tree", "-r", "--name-only", "dlgen/template", cwd=repo)
+    missing = template_factory(CC)
+    result = invoke(
+        "new",
+        str(tmp_path / "x"),
+        "--template",
+        str(missing.root),
+        "--defaults",
+        "--flavour",
+        "copier",
+    )
+    assert result.code == 2 and "copier.yml" in result.err
+
+
+def test_cookiecutter_new_question_needs_an_answer(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO())  # no terminal, even under `pytest -s`
+    tpl = template_factory(CC)
+    tpl.release("v1")
+    dst = tmp_path / "cc"
+    assert invoke("new", str(dst), "--template", str(tpl.root), "--defaults").code == 0
+    tpl.write(
+        {
+            "cookiecutter.json": json.dumps(
+                {
+                    "project_slug": "demo",
+                    "license": ["MIT", "BSD"],
+                    "description": "d",
+                    "ci": ["github", "gitlab"],
+                }
+            ),
+            "{{cookiecutter.project_slug}}/CI.txt": "{{ cookiecutter.ci }}\n",
+        }
+    )
+    tpl.release("v2")
+    result = invoke("update", str(dst))
+    assert result.code == 2 and "'ci'" in result.err and "--defaults" in result.err
+    result = invoke("update", str(dst), "--data", "ci=gitlab")
+    assert result.code == 0, result.out + result.err
+    assert (dst / "CI.txt").read_text() == "gitlab\n"
+
+
+@pytest.mark.slow
+def test_cookiecutter_new_question_is_asked_on_a_terminal(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    """A real pseudo-terminal: only the question v2 adds is asked, with its prompt and choices."""
+    import os
+    import pty
+    import select
+    import time
+
+    tpl = template_factory(CC)
+    tpl.release("v1")
+    dst = tmp_path / "cc"
+    assert invoke("new", str(dst), "--template", str(tpl.root), "--defaults").code == 0
+    tpl.write(
+        {
+            "cookiecutter.json": json.dumps(
+                {
+                    "project_slug": "demo",
+                    "license": ["MIT", "BSD"],
+                    "description": "d",
+                    "ci": ["github", "gitlab"],
+                    "__prompts__": {"ci": "Which CI service"},
+                }
+            ),
+            "{{cookiecutter.project_slug}}/CI.txt": "{{ cookiecutter.ci }}\n",
+        }
+    )
+    tpl.release("v2")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: dlgen on the terminal
+        os.chdir(dst)
+        os.execv(sys.executable, [sys.executable, "-m", "dlgen", "update"])
+    screen, typed = b"", [b"gitlab\r"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            if typed and b"Which CI service" in screen:
+                os.write(fd, typed.pop(0))
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, screen.decode(errors="replace")
+    assert b"github, gitlab" in screen and b"license" not in screen
+    assert (dst / "CI.txt").read_text() == "gitlab\n"
+    assert yaml.safe_load((dst / ".dlgen.yml").read_text())["answers"]["ci"] == "gitlab"

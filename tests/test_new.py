@@ -501,3 +501,6 @@ def test_interactive_questionnaire_in_a_terminal(tmp_path: Path) -> None:
     assert b"SLURM sbatch script" in screen  # the last question was asked
     record = yaml.safe_load((tmp_path / "p/.dlgen.yml").read_text())
     assert record["answers"]["task"] == "image_classification"
+    # the prompt's default for the author is the git identity (conftest's), recorded as answered
+    assert record["answers"]["author_name"] == "Test User"
+    assert b"Test User" in screen

@@ -1,5 +1,55 @@
-"""`python -m dlgen` runs the command line."""
+"""The `dlgen` command (console script and `python -m dlgen`).
 
-from dlgen.cli import main
+`dlgen --version` is answered here, before click and the command modules are imported, so that
+it costs little more than the interpreter's own start-up; `dlgen check` in its plain forms runs
+from here without click too, so the pre-commit and CI gate costs little more than its git calls.
+Everything else goes to `cli.main`.
+"""
 
-main()
+from __future__ import annotations
+
+import sys
+
+from dlgen import __version__
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Answer `--version` and plain `check`s at once; hand anything else to the click CLI."""
+    args = sys.argv[1:] if argv is None else argv
+    if "--version" in args and set(args) <= {"--version", "--debug"}:
+        sys.stdout.write(f"dlgen, version {__version__}\n")  # as click's version_option
+        return
+    if args[:1] == ["check"]:
+        from dlgen.check import run_plain
+
+        code = run_plain(args[1:])
+        if code is not None:
+            if code > 128:
+                _exit_interrupted(code)
+            sys.exit(code)
+    from dlgen.cli import main as cli_main
+
+    try:
+        cli_main(args)
+    except SystemExit as e:
+        if isinstance(e.code, int) and e.code > 128:  # ^C or a signal, already cleaned up
+            _exit_interrupted(e.code)
+        raise
+
+
+def _exit_interrupted(code: int) -> None:
+    """Leave with `code` now. The interpreter's shutdown is skipped: with its SIGINT handler
+    gone, a late ^C there would turn exit 130 into death by SIGINT (a parent would read -2)."""
+    import os
+    import signal
+    from contextlib import suppress
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed terminal (SIGHUP) or a closed pipe
+            stream.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,19 +1,21 @@
 """`dlgen adopt`: link an existing repository to a template version without changing its files.
 
-The chosen version is rendered and committed as an orphan `dlgen/template`; a `-s ours` merge
-records it as merged, so later updates bring only later template changes.
+The chosen version is rendered and committed as an orphan template branch (`dlgen/template` at
+a repository root, `dlgen/templates/<path>` for a project in a subdirectory; recorded in
+`.dlgen.yml`); a `-s ours` merge records it as merged, so later updates bring only later template
+changes. Only the project's own `.dlgen.yml` is written, staged and committed.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from dlgen import answers, git, names, template_branch, templates
-from dlgen.errors import InputError, UnsafeStateError
+from dlgen.errors import InputError, ProcessError, UnsafeStateError
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,17 @@ def adopt(
     *,
     template: str | None,
     data: Mapping[str, Any] | None = None,
-    branch: str = answers.DEFAULT_BRANCH,
+    branch: str | None = None,
+    trust: bool = False,
+    flavour: str | None = None,
 ) -> AdoptResult:
     """Render `template` for the project at `project` and record it as merged.
 
     A project that has a `.dlgen.yml` but no template branch (made with `dlgen new --no-git`,
-    e.g. inside a monorepo) is adopted at its recorded template, version and answers.
+    e.g. inside a monorepo) is adopted at its recorded template, version and answers. The branch
+    is `branch`, else one the record names, else the one for the project's path. `trust` allows
+    the template's tasks, extensions or hooks; `flavour` picks copier or cookiecutter for a
+    template that has both.
     """
     from dlgen.new import make_record
     from dlgen.render import render
@@ -51,8 +58,6 @@ def adopt(
 
     project = project.resolve()
     top, prefix = guard_repository(project)
-    if template_branch.tip(top, branch) is not None:
-        raise UnsafeStateError(f"branch {branch} exists already; use `dlgen update`")
     given = dict(data or {})
     ref = None
     if (project / answers.RECORD_NAME).exists():
@@ -60,22 +65,32 @@ def adopt(
         template = template or existing.template
         ref = existing.template_commit if template == existing.template else None
         given = {**existing.answers, **given}
+        flavour = flavour or existing.flavour
+        if branch is None and existing.branch != answers.DEFAULT_BRANCH:
+            branch = existing.branch
+    branch = branch or template_branch.branch_for(prefix)
+    refuse_linked(top, prefix, branch)
     if template is None:
         raise InputError("which template? pass --template NAME|PATH|URL[@REF]")
     with (
         templates.resolve(template, ref, base=project) as source,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        asked = templates.read_meta(source.path).questions
+        asked = templates.read_meta(source.path, flavour).questions
         if "project_name" in asked:
             given.setdefault("project_name", names.check_project_name(project.name))
-        rendered = render(source, Path(tmp) / "render", given, defaults=True)
-        record = make_record(source, rendered, project)
+        rendered = render(
+            source, Path(tmp) / "render", given, defaults=True, trust=trust, flavour=flavour
+        )
+        record = replace(make_record(source, rendered, project), branch=branch)
         answers.save(Path(tmp) / "render", record)
         render_commit = template_branch.commit_render(
             top, Path(tmp) / "render", record, parent=None, prefix=prefix
         )
-    template_branch.advance(top, branch, render_commit, old=None)
+    try:
+        template_branch.advance(top, branch, render_commit, old=None)
+    except ProcessError as e:  # e.g. a project nested in another: dlgen/templates/a beside a/b
+        raise UnsafeStateError(f"cannot create branch {branch}: {e.stderr.strip()}") from e
     git.git(
         [
             "merge",
@@ -92,3 +107,16 @@ def adopt(
     message = f"Adopt template {record.template} {record.template_version} (dlgen adopt)"
     git.git(["commit", "--quiet", "--no-verify", "-m", message], top)
     return AdoptResult(record.template, record.template_version, git.rev_parse("HEAD", top) or "")
+
+
+def refuse_linked(top: Path, prefix: str, branch: str) -> None:
+    """A project linked already (its branch here or on origin, or a render in HEAD's history)."""
+    found = template_branch.locate(top, prefix, branch)
+    if found.local or found.remote:
+        where = branch if found.local else f"origin/{branch}"
+        raise UnsafeStateError(f"branch {where} exists already; use `dlgen update`")
+    if found.merged is not None:
+        raise UnsafeStateError(
+            f"HEAD has merged a template render of this project already "
+            f"({found.merged.sha[:12]}, {found.merged.version}); use `dlgen update`"
+        )

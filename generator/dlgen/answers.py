@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from dlgen import plainyaml
 from dlgen.errors import InputError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs `dlgen check` ~3 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 RECORD_NAME = ".dlgen.yml"
 DEFAULT_BRANCH = "dlgen/template"
@@ -23,11 +26,12 @@ _TOP = {
     "template_commit",
     "dlgen_version",
     "branch",
+    "flavour",
     "answers",
     "policy",
     "check",
 }
-_POLICY = {"create_only", "enforced", "superset", "min_version", "max_lag"}
+_POLICY = {"create_only", "enforced", "superset", "locked", "min_version", "max_lag"}
 _CHECK = {"ignore", "strict", "min_version", "max_lag"}
 _SCALARS = (str, bool, int, float, type(None))
 
@@ -39,6 +43,7 @@ class Policy:
     create_only: tuple[str, ...] = ()
     enforced: tuple[str, ...] = ()
     superset: tuple[str, ...] = ()
+    locked: tuple[str, ...] = ()  # enforced or superset files that `check.ignore` cannot switch off
     min_version: str | None = None
     max_lag: int | None = None
 
@@ -64,6 +69,7 @@ class Record:
     template_commit: str | None = None
     branch: str = DEFAULT_BRANCH
     policy: Policy = Policy()
+    flavour: str | None = None  # copier or cookiecutter, for a template that has both
     check: CheckConfig = CheckConfig()
 
     def with_answers(self, answers: Mapping[str, Any]) -> Record:
@@ -114,6 +120,7 @@ def _policy(raw: Any, where: str) -> Policy:
         create_only=_str_list(data, "create_only", where),
         enforced=_str_list(data, "enforced", where),
         superset=_str_list(data, "superset", where),
+        locked=_str_list(data, "locked", where),
         min_version=_expect(data, "min_version", (str, type(None)), where),
         max_lag=_expect(data, "max_lag", (int, type(None)), where),
     )
@@ -121,7 +128,7 @@ def _policy(raw: Any, where: str) -> Policy:
 
 def policy_from_meta(meta: Mapping[str, Any], where: str) -> Policy:
     """The Policy a template declares in its copier.yml `_dlgen` block."""
-    data = {k: meta[k] for k in ("create_only", "enforced", "superset") if k in meta}
+    data = {k: meta[k] for k in ("create_only", "enforced", "superset", "locked") if k in meta}
     extra = meta.get("policy") or {}
     if not isinstance(extra, dict):
         raise _fail("policy", "must be a mapping", where)
@@ -157,6 +164,23 @@ def _answers(data: Any, where: str) -> dict[str, Any]:
     return dict(data)
 
 
+_BAD_REF = re.compile(r"[\x00-\x20~^:?*\[\\\x7f]|\.\.|@\{|//|/\.|\.lock(/|$)|^[./]|[./]$")
+
+
+def _branch(data: Mapping[str, Any], where: str) -> str:
+    """The template branch: a name git accepts for a branch (git check-ref-format's rules)."""
+    branch = _expect(data, "branch", (str, type(None)), where) or DEFAULT_BRANCH
+    if _BAD_REF.search(branch) or branch == "@":
+        raise _fail("branch", f"is not a valid git branch name: {branch!r}", where)
+    return str(branch)
+
+
+def _flavour(value: Any, where: str) -> str | None:
+    if value is None or value in ("copier", "cookiecutter"):
+        return value  # type: ignore[no-any-return]
+    raise _fail("flavour", f"must be copier or cookiecutter, got {value!r}", where)
+
+
 def from_mapping(data: Any, where: str) -> Record:
     """Validate parsed YAML into a Record; errors name the key and `where`."""
     if not isinstance(data, dict):
@@ -174,14 +198,21 @@ def from_mapping(data: Any, where: str) -> Record:
         dlgen_version=str(_expect(data, "dlgen_version", (str, int, float), where)),
         answers=_answers(data["answers"], where),
         template_commit=_expect(data, "template_commit", (str, type(None)), where),
-        branch=_expect(data, "branch", (str, type(None)), where) or DEFAULT_BRANCH,
+        branch=_branch(data, where),
+        flavour=_flavour(data.get("flavour"), where),
         policy=_policy(data.get("policy"), where),
         check=_check(data.get("check"), where),
     )
 
 
 def parse(text: str | bytes, where: str) -> Record:
-    """Parse `.dlgen.yml` text."""
+    """Parse `.dlgen.yml` text: dlgen's own plain YAML without PyYAML (`dlgen check` starts
+    faster), anything else with PyYAML."""
+    data = plainyaml.load(text)
+    if data is not None:
+        return from_mapping(data, where)
+    import yaml
+
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except yaml.YAMLError as e:
@@ -222,6 +253,8 @@ def dumps(record: Record) -> str:
     data["dlgen_version"] = record.dlgen_version
     if record.branch != DEFAULT_BRANCH:
         data["branch"] = record.branch
+    if record.flavour is not None:
+        data["flavour"] = record.flavour
     data["answers"] = dict(record.answers)
     policy = _drop_defaults(vars(record.policy), vars(Policy()))
     if policy:
@@ -229,6 +262,8 @@ def dumps(record: Record) -> str:
     check = _drop_defaults(vars(record.check), {**vars(CheckConfig()), "ignore": {}})
     if check:
         data["check"] = check
+    import yaml
+
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
     return _HEADER + body
 

@@ -9,7 +9,8 @@ import click
 
 from dlgen import __version__
 from dlgen.console import error, note, out
-from dlgen.errors import EXIT_INTERRUPTED, DlgenError, InputError
+from dlgen.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, DlgenError, InputError
+from dlgen.signals import Signalled
 
 _PATH = click.Path()  # a str: pathlib costs start-up time that --help and --version never need
 _data = click.option(
@@ -21,6 +22,17 @@ _data = click.option(
     help="Answer a question (repeatable).",
 )
 _project = click.argument("path", type=_PATH, default=".", required=False)
+_trust = click.option(
+    "--trust",
+    is_flag=True,
+    help="Allow an external template's tasks, extensions and hooks "
+    "(copier's settings.yml `trust` list is honoured too).",
+)
+_flavour = click.option(
+    "--flavour",
+    type=click.Choice(["copier", "cookiecutter"]),
+    help="For a template with both copier.yml and cookiecutter.json (default: copier).",
+)
 
 
 def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str, Any]:
@@ -46,40 +58,114 @@ def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str
     return data
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_EXIT_CODES = {
+    0: "ok",
+    2: "invalid input (a bad name, answer, option or file)",
+    70: "internal error (a dlgen bug; re-run with --debug and report it)",
+    130: "interrupted by Ctrl-C; 128+N when killed by signal N (129 SIGHUP, 143 SIGTERM)",
+}
+
+
+def _epilog(examples: list[str], codes: dict[int, str]) -> str:
+    """Examples and exit codes for a command's --help; `\\b` keeps click from rewrapping them."""
+    lines = ["\b", "Examples:", *(f"  $ {e}" for e in examples), "", "\b", "Exit codes:"]
+    lines += [f"  {code:<3} {text}" for code, text in sorted({**_EXIT_CODES, **codes}.items())]
+    return "\n".join(lines)
+
+
+class _Group(click.Group):
+    """A group whose command list shows each command's whole first sentence, wrapped, not cut."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+_TOP_EPILOG = """\b
+Examples:
+  $ dlgen new acme-vision --defaults        generate a project, every default taken
+  $ dlgen new other --data-file acme-vision/.dlgen.yml
+                                            the same answers under another name
+  $ dlgen check && dlgen update --dry-run   gate, then preview a template update
+  $ dlgen COMMAND --help                    examples and exit codes of one command
+
+\b
+Shell completion (bash; zsh_source and fish_source for zsh and fish):
+  $ eval "$(_DLGEN_COMPLETE=bash_source dlgen)"    # add this line to ~/.bashrc
+
+\b
+Exit codes: 0 ok · 1 template error or check findings · 2 invalid input ·
+3 refused (unsafe state) · 4 update conflicts · 70 internal error ·
+128+N killed by signal N · 130 Ctrl-C"""
+
+
+@click.group(
+    cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_TOP_EPILOG
+)
 @click.version_option(__version__, "--version", prog_name="dlgen")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def cli(debug: bool) -> None:
     """Start deep-learning projects right and keep them right."""
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        [
+            "dlgen new acme-vision --defaults",
+            "dlgen new acme-vision --data task=tabular_regression --data ci=gitlab",
+            "dlgen new other --data-file acme-vision/.dlgen.yml   # replay another project",
+            "dlgen new demo --template https://host/org/tpl.git@v2 --defaults --pretend",
+        ],
+        {
+            1: "template error, or a failed step (git init, a hook); nothing is left behind",
+            3: "refused: the destination is not empty, or its directory cannot be made",
+        },
+    )
+)
 @click.argument("path", type=_PATH)
 @click.option(
     "--template",
     "-t",
-    default="dl-project",
-    show_default=True,
     metavar="NAME|PATH|URL[@REF]",
-    help="Bundled name, directory or git URL.",
+    help="Bundled name, directory or git URL.  [default: the --data-file project's template, "
+    "else dl-project]",
 )
 @_data
-@click.option("--data-file", type=_PATH, help="YAML file of answers.")
+@click.option(
+    "--data-file",
+    type=_PATH,
+    help="YAML answers: KEY: VALUE, or another project's .dlgen.yml or .copier-answers.yml "
+    "(its template and answers; project and package name come from PATH).",
+)
 @click.option("--defaults", is_flag=True, help="Use defaults for unanswered questions.")
-@click.option("--trust", is_flag=True, help="Allow an external template's tasks and extensions.")
+@_trust
 @click.option("--no-git", is_flag=True, help="Do not create a git repository.")
 @click.option("--no-hooks", is_flag=True, help="Do not run `pre-commit install`.")
+@_flavour
+@click.option("--pretend", is_flag=True, help="List the files it would write; write nothing.")
 def new(
     path: str,
-    template: str,
+    template: str | None,
     data: tuple[str, ...],
     data_file: str | None,
     defaults: bool,
     trust: bool,
     no_git: bool,
     no_hooks: bool,
+    flavour: str | None,
+    pretend: bool,
 ) -> int:
-    """Generate a new project at PATH."""
+    """Generate a new project at PATH.
+
+    Questions without an answer are asked on the terminal; with --defaults (or no terminal,
+    when every question is answered) nothing is asked.
+    """
     from pathlib import Path
 
     from dlgen.new import new as run_new
@@ -87,14 +173,24 @@ def new(
     result = run_new(
         Path(path),
         template=template,
-        data=parse_data(data, data_file),
+        data=parse_data(data),
+        data_file=None if data_file is None else Path(data_file),
         defaults=defaults,
         trust=trust,
         git_init=not no_git,
         install_hooks=not no_hooks,
+        flavour=flavour,
+        pretend=pretend,
     )
     for line in result.notes:
         note(f"note: {line}")
+    if pretend:
+        out(f"Would create {path} from {result.template} {result.version} (nothing written):")
+        for name in result.files:
+            out(f"  {name}")
+        if not no_git:
+            out("  and a git repository whose first commit is this render (branch dlgen/template)")
+        return 0
     out(f"Created {path} from {result.template} {result.version}. Next:")
     out(f"  cd {path}")
     for step in result.next_steps:
@@ -102,18 +198,54 @@ def new(
     return 0
 
 
-@cli.command()
-def templates() -> int:
-    """List the bundled templates with their versions."""
-    from dlgen.templates import bundled_names, bundled_root, read_meta
+@cli.command(
+    epilog=_epilog(
+        ["dlgen templates", "dlgen templates dl-project", "dlgen templates --format json"],
+        {2: "invalid input: T is not a template"},
+    )
+)
+@click.argument("template", required=False, metavar="[T]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def templates(template: str | None, fmt: str) -> int:
+    """List templates, or show T's questions.
 
-    for name in bundled_names():
-        meta = read_meta(bundled_root() / "templates" / name)
-        out(f"{name}\t{meta.version or '-'}\t{meta.description}")
+    Without T: the bundled templates with version, description and policy. With T (a bundled
+    name, a directory or a git URL[@REF], default its newest version tag): its questions with
+    type, help, choices and default, and its policy, read without rendering.
+    """
+    import json
+
+    from dlgen import templates as tpl
+
+    if template is None:
+        listing = tpl.catalog()
+        lines = [f"{t['name']}\t{t['version'] or '-'}\t{t['description']}" for t in listing]
+        out(json.dumps(listing, indent=2) if fmt == "json" else "\n".join(lines))
+        return 0
+    with tpl.resolve(template) as source:
+        info = tpl.describe(source.name, source.path, source.version)
+        questions = tpl.read_questions(source.path)
+    info["questions"] = [q.to_dict() for q in questions]
+    out(json.dumps(info, indent=2) if fmt == "json" else tpl.questions_text(info, questions))
     return 0
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen check", "dlgen check ../acme-vision --format json --strict"],
+        {
+            1: "findings: errors, or warnings with --strict",
+            70: "internal error: the check could not run (a git call failed) or a dlgen bug",
+        },
+    )
+)
 @_project
 @click.option(
     "--format",
@@ -126,35 +258,147 @@ def templates() -> int:
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
 def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
-    """Check that the project at PATH still honours its template (read-only, offline)."""
+    """Check that the project at PATH still honours its template (read-only, offline).
+
+    Every honoured `check.ignore` entry is listed with its reason, so CI logs show it.
+    """
     from pathlib import Path
 
     from dlgen.check import check as run_check
+    from dlgen.errors import InternalError, ProcessError
 
-    report = run_check(Path(path), only=only)
+    try:
+        report = run_check(Path(path), only=only)
+    except (ProcessError, OSError) as e:
+        raise InternalError(f"could not run the check: {e}") from e
     out(report.to_json(strict) if fmt == "json" else report.to_text(strict))
     return report.exit_code(strict)
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen status ~/src", "dlgen status services --depth 2 --format markdown"],
+        {
+            1: "with --exit-code: a project fails, has conflicts or an update in progress",
+            2: "invalid input: a PATH or --template that is not a directory",
+        },
+    )
+)
+@click.argument("paths", nargs=-1, type=_PATH, metavar="[PATH]...")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Folder levels below each PATH that is not a project to search for projects.",
+)
+@click.option(
+    "--template",
+    "-t",
+    "clones",
+    multiple=True,
+    metavar="[SOURCE=]CLONE",
+    help="A local clone of a git template: its newest tag is the newest version (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail a project, as in `check --strict`.")
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when a project fails its check, has conflicts or an update in progress.",
+)
+def status(
+    paths: tuple[str, ...],
+    depth: int,
+    clones: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+    exit_code: bool,
+) -> int:
+    """The fleet view: many projects, worst first.
+
+    For each project under PATH (default .): its template version and lag, its `dlgen check`
+    findings and active ignores, an update in progress, conflicts left. Read-only and offline.
+    Exit 0, or with --exit-code 1 when a project fails; 2 for a PATH or --template that is not a
+    directory.
+    """
+    from dlgen.status import status as run_status
+
+    report = run_status(paths or (".",), depth=depth, clones=clones)
+    out(report.render(fmt, strict))
+    return report.exit_code(strict) if exit_code else 0
+
+
+@cli.command(
+    epilog=_epilog(
+        [
+            "dlgen update --dry-run",
+            "dlgen update --to v2 --data tracker=mlflow",
+            "dlgen update --abort",
+        ],
+        {
+            1: "template error, or a failed step",
+            3: "refused: dirty tree, merge in progress, no template branch",
+            4: "the merge left conflicts: resolve them and commit, or --abort",
+        },
+    )
+)
 @_project
 @click.option("--to", metavar="REF", help="Template version (git ref) to update to.")
 @_data
 @click.option("--dry-run", is_flag=True, help="Show what would change and conflict; touch nothing.")
 @click.option("--abort", is_flag=True, help="Undo an update in progress.")
-def update(path: str, to: str | None, data: tuple[str, ...], dry_run: bool, abort: bool) -> int:
+@_trust
+@click.option("--defaults", is_flag=True, help="Take the default of every new question.")
+@click.option(
+    "--template",
+    "-t",
+    metavar="PATH|URL",
+    help="Point the project at a moved or mirrored template (it must hold the recorded version).",
+)
+def update(
+    path: str,
+    to: str | None,
+    data: tuple[str, ...],
+    dry_run: bool,
+    abort: bool,
+    trust: bool,
+    defaults: bool,
+    template: str | None,
+) -> int:
     """Update the project at PATH to a newer template version by a real git merge."""
     from pathlib import Path
 
     from dlgen.update import update as run_update
 
-    result = run_update(Path(path), to=to, data=parse_data(data), dry_run=dry_run, abort=abort)
+    result = run_update(
+        Path(path),
+        to=to,
+        data=parse_data(data),
+        dry_run=dry_run,
+        abort=abort,
+        trust=trust,
+        defaults=defaults,
+        template=template,
+    )
     for line in result.lines():
         out(line)
     return result.exit_code
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen adopt . --template dl-project --data task=tabular_regression"],
+        {1: "template error", 3: "refused: not a git repository, dirty tree"},
+    )
+)
 @_project
 @click.option(
     "--template",
@@ -164,22 +408,39 @@ def update(path: str, to: str | None, data: tuple[str, ...], dry_run: bool, abor
     help="The template (and version) the project corresponds to.",
 )
 @_data
-def adopt(path: str, template: str | None, data: tuple[str, ...]) -> int:
+@_trust
+@_flavour
+def adopt(
+    path: str, template: str | None, data: tuple[str, ...], trust: bool, flavour: str | None
+) -> int:
     """Link the repository at PATH to a template version without changing any file."""
     from pathlib import Path
 
     from dlgen.adopt import adopt as run_adopt
 
-    for line in run_adopt(Path(path), template=template, data=parse_data(data)).lines():
+    result = run_adopt(
+        Path(path), template=template, data=parse_data(data), trust=trust, flavour=flavour
+    )
+    for line in result.lines():
         out(line)
     return 0
 
 
-@cli.command()
+@cli.command(
+    epilog=_epilog(
+        ["dlgen diff --stat", "dlgen diff --name-only", "dlgen diff --exit-code --stat"],
+        {
+            1: "with --exit-code: the project deviates from its template",
+            2: "invalid input, e.g. --stat with --name-only",
+            3: "refused: not a git repository, or no template branch",
+        },
+    )
+)
 @_project
 @click.option("--stat", is_flag=True, help="Summary of changes per file.")
 @click.option("--name-only", is_flag=True, help="Only the changed paths (with their status).")
-def diff(path: str, stat: bool, name_only: bool) -> int:
+@click.option("--exit-code", is_flag=True, help="Exit 1 when there are deviations (as git diff).")
+def diff(path: str, stat: bool, name_only: bool, exit_code: bool) -> int:
     """Show the project's local deviations from its template."""
     from pathlib import Path
 
@@ -187,7 +448,7 @@ def diff(path: str, stat: bool, name_only: bool) -> int:
 
     text = run_diff(Path(path), stat=stat, name_only=name_only)
     sys.stdout.write(text)
-    return 0
+    return EXIT_FINDINGS if exit_code and text else 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -197,8 +458,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=args, prog_name="dlgen", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        error("interrupted")
+        _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except Signalled as e:
+        _error_line(f"interrupted by {e}")
+        sys.exit(e.exit_code)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
@@ -211,8 +475,17 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             _print_traceback()
         error(f"internal error: {type(e).__name__}: {e} (re-run with --debug)")
-        sys.exit(1)
+        sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _error_line(line: str) -> None:
+    """The error line of an interruption: the terminal may be gone (SIGHUP), so never raise."""
+    try:
+        error(line)
+        sys.stderr.flush()
+    except OSError:
+        pass
 
 
 def _print_traceback() -> None:

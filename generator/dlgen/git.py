@@ -7,13 +7,18 @@ and commits dlgen makes carry a fixed author so they never depend on the user's 
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlgen import proc
 from dlgen.errors import ProcessError
+
+if TYPE_CHECKING:
+    from subprocess import CompletedProcess
 
 _SCRUB = (
     "GIT_DIR",
@@ -51,6 +56,29 @@ def git(
 def git_rc(args: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None) -> int:
     """Run `git ARGS` and return only its exit code."""
     return proc.run(["git", *args], cwd=cwd, env=_env(env), check=False).returncode
+
+
+def git_parallel(
+    calls: Sequence[Sequence[str]], cwd: Path
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run independent `git` calls at the same time and return their results in order, exit
+    codes unchecked: their start-up costs overlap (`dlgen check` makes four on every commit)."""
+    env = _env()
+    try:
+        children = [
+            subprocess.Popen(
+                ["git", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for args in calls
+        ]
+    except FileNotFoundError as e:
+        raise ProcessError(["git"], 127, "", "git: command not found") from e
+    results = []
+    for args, child in zip(calls, children, strict=True):
+        out, err = child.communicate()  # each child's output is read in turn; none waits on another
+        text = [b.decode("utf-8", "surrogateescape") for b in (out, err)]
+        results.append(subprocess.CompletedProcess(["git", *args], child.returncode, *text))
+    return results
 
 
 def git_bytes(args: Sequence[str], cwd: Path) -> bytes:
@@ -238,7 +266,11 @@ def in_progress(cwd: Path) -> list[str]:
         "REVERT_HEAD": "revert",
         "BISECT_LOG": "bisect",
     }
-    return sorted({op for name, op in names.items() if git_path(cwd, name).exists()})
+    args = [a for name in names for a in ("--git-path", name)]  # one call for all six
+    paths = git(["rev-parse", *args], cwd).splitlines()
+    return sorted(
+        {op for p, op in zip(paths, names.values(), strict=True) if (cwd / p.strip()).exists()}
+    )
 
 
 def has_remote(cwd: Path, name: str) -> bool:
@@ -291,6 +323,21 @@ def cat_blob(blob: str, cwd: Path) -> bytes:
     return git_bytes(["cat-file", "blob", blob], cwd)
 
 
+def cat_blobs(blobs: Sequence[str], cwd: Path) -> dict[str, bytes]:
+    """The bytes of several blobs in one `git cat-file --batch` call."""
+    if not blobs:
+        return {}
+    out = proc.run(["git", "cat-file", "--batch"], cwd, _env(), stdin="\n".join(blobs) + "\n")
+    data = out.stdout.encode("utf-8", "surrogateescape")
+    found, pos = {}, 0
+    for _ in blobs:
+        end = data.index(b"\n", pos)
+        sha, _kind, size = data[pos:end].decode().split()
+        found[sha] = data[end + 1 : end + 1 + int(size)]
+        pos = end + 2 + int(size)
+    return found
+
+
 def tree_of(rev: str, cwd: Path) -> str:
     """The tree id of a commit."""
     return git(["rev-parse", f"{rev}^{{tree}}"], cwd).strip()
@@ -299,3 +346,120 @@ def tree_of(rev: str, cwd: Path) -> str:
 def is_merged(commit: str, cwd: Path) -> bool:
     """Whether `commit` is HEAD or an ancestor of it."""
     return git_rc(["merge-base", "--is-ancestor", commit, "HEAD"], cwd) == 0
+
+
+# --- update safety: what a merge writes, what is tracked, undoing a merge -----------------------
+
+
+def message_of(stderr: str, stdout: str = "") -> str:
+    """git's own meaningful line: its first `fatal:`/`error:` line, else its last line."""
+    lines = [ln.strip() for ln in (stderr or stdout).splitlines() if ln.strip()]
+    return next(
+        (ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[-1] if lines else ""
+    )
+
+
+def merge_tree_stages(ours: str, theirs: str, cwd: Path) -> tuple[str, dict[str, set[int]]]:
+    """Merge without touching index or work tree: (result tree, conflicted path -> its stages).
+
+    Stages: 1 base, 2 ours, 3 theirs; {1, 3} is a file deleted on our side and changed on theirs.
+    """
+    r = proc.run(
+        ["git", "merge-tree", "--write-tree", "-z", ours, theirs], cwd=cwd, env=_env(), check=False
+    )
+    if r.returncode not in (0, 1):
+        raise ProcessError(["git", "merge-tree", ours, theirs], r.returncode, r.stdout, r.stderr)
+    head, _, rest = r.stdout.partition("\0")
+    stages: dict[str, set[int]] = {}
+    if r.returncode == 1:
+        for entry in rest.split("\0\0", 1)[0].split("\0"):
+            meta, _, path = entry.partition("\t")
+            if path:
+                stages.setdefault(path, set()).add(int(meta.split()[2]))
+    return head.strip(), stages
+
+
+def object_types(rev: str, paths: Sequence[str], cwd: Path) -> dict[str, str | None]:
+    """path -> 'blob', 'tree', 'commit' (a submodule) or None: what `rev` holds there; one call."""
+    asked = [p for p in paths if "\n" not in p]  # such a name cannot be asked: counts as absent
+    out = proc.run(
+        ["git", "cat-file", "--batch-check=%(objecttype)"],
+        cwd=cwd,
+        env=_env(),
+        stdin="".join(f"{rev}:{p}\n" for p in asked),
+    ).stdout.splitlines()
+    found = {
+        p: (t if not t.endswith(" missing") else None) for p, t in zip(asked, out, strict=True)
+    }
+    return {p: found.get(p) for p in paths}
+
+
+def update_refs(updates: Sequence[tuple[str, str, str | None]], cwd: Path, msg: str) -> None:
+    """(ref, new, old) updates in one transaction: all or none ('' new deletes; old None: any)."""
+    lines = ""
+    for ref, new, old in updates:
+        expect = "" if old is None else f" {old or '0' * 40}"
+        lines += f"delete {ref}{expect}\n" if not new else f"update {ref} {new}{expect}\n"
+    proc.run(["git", "update-ref", "-m", msg, "--stdin"], cwd=cwd, env=_env(), stdin=lines)
+
+
+def merge_for_review(branch: str, message: str, cwd: Path) -> CompletedProcess[str]:
+    """`git merge --no-ff --no-commit` with zdiff3 markers; the caller judges the outcome."""
+    args = ["-c", "merge.conflictStyle=zdiff3", "merge", "--no-ff", "--no-commit", "-m", message]
+    return proc.run(["git", *args, branch], cwd=cwd, env=_env(), check=False)
+
+
+def checked_out_branches(cwd: Path) -> list[str]:
+    """The branch refs checked out in any work tree of the repository."""
+    out = git(["worktree", "list", "--porcelain", "-z"], cwd)
+    return [e.removeprefix("branch ") for e in _z(out) if e.startswith("branch ")]
+
+
+def staged_paths(rev: str, cwd: Path) -> list[str]:
+    """Paths whose index entry differs from `rev` (unmerged ones included); index only."""
+    return _z(git(["diff-index", "--cached", "--no-renames", "--name-only", "-z", rev, "--"], cwd))
+
+
+def checkout_paths(rev: str, paths: Sequence[str], cwd: Path) -> None:
+    """Index and work-tree copies of `paths` (all in `rev`) as `rev` has them; others untouched."""
+    if paths:
+        proc.run(
+            ["git", "checkout", "--quiet", rev, "--pathspec-from-file=-", "--pathspec-file-nul"],
+            cwd=cwd,
+            env=_env({"GIT_LITERAL_PATHSPECS": "1"}),
+            stdin="\0".join(paths) + "\0",
+        )
+
+
+def mixed_reset(cwd: Path) -> None:
+    """Index back to HEAD, merge state forgotten; the work tree is left as it is."""
+    git(["reset", "--quiet", "--no-refresh"], cwd)
+
+
+def changed_paths(cwd: Path, under: str = "") -> list[str]:
+    """Paths changed, staged or new (every untracked file, not ignored ones) under `under`."""
+    out = git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", under or "."], cwd)
+    paths: list[str] = []
+    entries = out.split("\0")
+    i = 0
+    while i < len(entries):
+        if entries[i]:
+            paths.append(entries[i][3:])
+            if entries[i][0] in "RC":
+                paths.append(entries[i + 1])
+                i += 1
+        i += 1
+    return paths
+
+
+def modified_paths(paths: Sequence[str], cwd: Path) -> list[str]:
+    """Those of `paths` whose work-tree copy differs from the index (by stat: a superset)."""
+    if not paths:
+        return []
+    args = ["diff-files", "--name-only", "-z", "--", *paths]
+    return _z(git(args, cwd, env={"GIT_LITERAL_PATHSPECS": "1"}))
+
+
+def forget_merge(cwd: Path) -> None:
+    """Drop the merge state (MERGE_HEAD...), index and work tree left alone; needs no index lock."""
+    git(["merge", "--quit"], cwd)

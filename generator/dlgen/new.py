@@ -3,60 +3,186 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import __version__, answers, git, lifecycle, names, proc, template_branch, templates
-from dlgen.errors import DlgenError, InputError, StepError, UnsafeStateError
+from dlgen import (
+    __version__,
+    answers,
+    data_files,
+    git,
+    lifecycle,
+    names,
+    proc,
+    questions,
+    signals,
+    template_branch,
+    templates,
+)
+from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
 from dlgen.render import Rendered, render
+
+DEFAULT_TEMPLATE = "dl-project"
+_STAGING_PREFIX = ".dlgen-new-"
+# .dlgen-new-<name>-<pid>-<mkdtemp suffix>; the marker inside names the host and pid again.
+_STAGING = re.compile(rf"{re.escape(_STAGING_PREFIX)}.*-(?P<pid>[0-9]+)-[a-z0-9_]{{8}}")
+_MARKER = ".dlgen-staging"
 
 
 @dataclass(frozen=True)
 class NewResult:
-    """A generated project."""
+    """A generated project (or, with `pretend`, the files it would have)."""
 
     path: Path
-    template: str
+    template: str  # the template as the user gave it (relative paths from the current directory)
     version: str
     next_steps: list[str]
     notes: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # what --pretend would write
 
 
 def new(
     path: Path,
     *,
-    template: str = "dl-project",
+    template: str | None = None,
     data: Mapping[str, Any] | None = None,
+    data_file: Path | None = None,
     defaults: bool = False,
     trust: bool = False,
     git_init: bool = True,
     install_hooks: bool = True,
+    pretend: bool = False,
+    flavour: str | None = None,
 ) -> NewResult:
-    """Generate a project at `path`; on any failure or ^C nothing is left behind."""
+    """Generate a project at `path`; on any failure, ^C, SIGTERM or SIGHUP nothing is left behind.
+
+    `data` answers questions on top of `data_file`; `template` (default: the data file's
+    recorded template, else dl-project) is a bundled name, directory or git URL[@REF].
+    `flavour` (copier or cookiecutter) picks the language of a template that has both.
+    """
     dst = check_destination(path)
-    if not defaults and not sys.stdin.isatty():
-        raise InputError("questions need a terminal; pass --defaults (and --data KEY=VALUE)")
-    with templates.resolve(template) as source:
-        asked = templates.read_meta(source.path).questions
-        data = initial_data(dst, data or {}, asked)
+    given = data_files.read(data_file) if data_file is not None else data_files.DataFile({})
+    spec = template or given.template or DEFAULT_TEMPLATE
+    with signals.raising(), templates.resolve(spec) as source:
+        meta = templates.read_meta(source.path, flavour)
+        wanted, notes = collect_answers(dst, given, data or {}, meta, source, pinned=bool(template))
+        user_defaults = git_config_defaults(meta.raw, _anchor(dst), skip=wanted)
+        asked = questions.read(source.path, flavour)
+        defaults = questions.ask_or_default(asked, wanted, user_defaults, defaults=defaults)
+        if pretend:
+            return _pretend(
+                source, dst, wanted, user_defaults, trust=trust, notes=notes, flavour=flavour
+            )
+        notes += remove_dead_staging(_anchor(dst))
         with _staging(dst) as out:
-            return _generate(
+            result = _generate(
                 source,
                 out,
                 dst,
-                data,
+                wanted,
+                user_defaults,
                 defaults=defaults,
                 trust=trust,
                 git_init=git_init,
                 install_hooks=install_hooks,
+                flavour=flavour,
             )
+    return replace(result, notes=notes + result.notes)
+
+
+def collect_answers(
+    dst: Path,
+    given: data_files.DataFile,
+    data: Mapping[str, Any],
+    meta: templates.TemplateMeta,
+    source: templates.Source,
+    *,
+    pinned: bool,
+) -> tuple[dict[str, Any], list[str]]:
+    """The data file's answers with --data on top, names checked; notes on what a replay drops.
+
+    A replayed record's answers the template does not ask (another --template) are dropped with
+    a note; project_name and package_name follow the new PATH.
+    """
+    wanted = {**given.answers, **data}
+    notes = []
+    if given.replay:
+        dropped = sorted(k for k in wanted if k not in meta.questions)
+        wanted = {k: v for k, v in wanted.items() if k in meta.questions}
+        if dropped:
+            notes.append(f"{source.spec} does not ask {', '.join(dropped)}: not replayed")
+        if given.version and not pinned and given.version != source.version:
+            notes.append(f"the record has {source.spec} {given.version}; using {source.version}")
+    wanted = initial_data(dst, wanted, meta.questions)
+    if given.replay and "package_name" in meta.questions and "package_name" not in wanted:
+        wanted["package_name"] = names.package_name(wanted["project_name"])
+    return wanted, notes
+
+
+def git_config_defaults(
+    meta: Mapping[str, Any], where: Path, *, skip: Mapping[str, Any]
+) -> dict[str, str]:
+    """Defaults the template takes from git config (`_dlgen.defaults_from_git_config`).
+
+    The bundled template maps author_name/author_email to user.name/user.email, as copier
+    templates do with an extension; the value is a default, shown at the prompt and recorded
+    like any answer. Unset keys (or no git) leave the template's own default.
+    """
+    declared = meta.get("defaults_from_git_config") or {}
+    if not isinstance(declared, dict):
+        return {}
+    keys = {str(key).lower(): str(q) for q, key in declared.items() if q not in skip}
+    if not keys:
+        return {}
+    pattern = "^(" + "|".join(re.escape(k) for k in keys) + ")$"
+    try:  # one git call for all keys; exit 1 when none is set
+        out = git.git(["config", "-z", "--get-regexp", pattern], where, check=False)
+    except ProcessError:  # no git: the template's defaults stand
+        return {}
+    found: dict[str, str] = {}
+    for entry in filter(None, out.split("\0")):
+        key, _, value = entry.partition("\n")
+        if key in keys and value.strip():
+            found[keys[key]] = value.strip()  # the last one set wins, as with `git config --get`
+    return found
+
+
+def _pretend(
+    source: templates.Source,
+    dst: Path,
+    data: dict[str, Any],
+    user_defaults: Mapping[str, Any],
+    *,
+    trust: bool,
+    notes: list[str],
+    flavour: str | None,
+) -> NewResult:
+    """Render in the system's temporary directory, list the files, keep nothing."""
+    with tempfile.TemporaryDirectory(prefix="dlgen-pretend-") as tmp:
+        out = Path(tmp) / dst.name
+        rendered = render(
+            source,
+            out,
+            data,
+            defaults=True,
+            trust=trust,
+            flavour=flavour,
+            user_defaults=user_defaults,
+            skip_tasks=True,
+        )
+        files = sorted(
+            {p.relative_to(out).as_posix() for p in out.rglob("*") if not p.is_dir()}
+            | {answers.RECORD_NAME}
+        )
+    steps = [str(s) for s in rendered.meta.get("next_steps", [])]
+    return NewResult(dst, source.spec, source.version, steps, notes, files)
 
 
 def _generate(
@@ -64,11 +190,13 @@ def _generate(
     out: Path,
     dst: Path,
     data: dict[str, Any],
+    user_defaults: Mapping[str, Any],
     *,
     defaults: bool,
     trust: bool,
     git_init: bool,
     install_hooks: bool,
+    flavour: str | None = None,
 ) -> NewResult:
     """The steps inside the staging directory, ending with the rename into place.
 
@@ -80,7 +208,15 @@ def _generate(
         _step("git init", lambda: git.init(out))
     hook_cmd = pre_commit_command() if git_init and install_hooks else None
     with proc.background(hook_cmd, out) if hook_cmd else nullcontext() as hooks:
-        rendered = render(source, out, data, defaults=defaults, trust=trust)
+        rendered = render(
+            source,
+            out,
+            data,
+            defaults=defaults,
+            trust=trust,
+            flavour=flavour,
+            user_defaults=user_defaults,
+        )
         if "package_name" in rendered.answers:
             names.check_package_name(str(rendered.answers["package_name"]))
         record = make_record(source, rendered, dst)
@@ -92,7 +228,7 @@ def _generate(
         notes = hook_notes(hooks) if git_init and install_hooks else []
     _move_into_place(out, dst)
     steps = [str(s) for s in rendered.meta.get("next_steps", [])]
-    return NewResult(dst, record.template, record.template_version, steps, notes)
+    return NewResult(dst, source.spec, record.template_version, steps, notes)
 
 
 def check_destination(path: Path) -> Path:
@@ -133,6 +269,9 @@ def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answ
     if not source.bundled and not templates.is_url(templates.split_ref(spec)[0]):
         spec = os.path.relpath(Path(templates.split_ref(spec)[0]).absolute(), dst)
     policy = answers.policy_from_meta(rendered.meta, f"{source.spec} copier.yml _dlgen")
+    skip = [p for p in rendered.skip_if_exists if p not in policy.create_only]
+    if skip:  # copier's `_skip_if_exists`: like create-only, rendered once, never merged
+        policy = replace(policy, create_only=(*policy.create_only, *skip))
     return answers.Record(
         template=spec,
         template_version=source.version,
@@ -140,6 +279,7 @@ def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answ
         answers=rendered.answers,
         template_commit=source.commit,
         policy=policy,
+        flavour=rendered.flavour,
     )
 
 
@@ -173,20 +313,77 @@ def _step(name: str, func: Any) -> None:
         raise StepError(name, f"{e}{hint}") from e
 
 
-@contextmanager
-def _staging(dst: Path) -> Iterator[Path]:
-    """A render directory on the destination's filesystem, removed whatever happens."""
+def _anchor(dst: Path) -> Path:
+    """The nearest existing directory at or above dst's parent: where staging happens."""
     anchor = dst.parent
     while not anchor.exists():
         anchor = anchor.parent
+    return anchor
+
+
+@contextmanager
+def _staging(dst: Path) -> Iterator[Path]:
+    """A render directory on the destination's filesystem, removed whatever happens.
+
+    Its name carries this process's id, and a marker file inside names host and pid, so that a
+    later `dlgen new` can tell a directory left by a killed run (SIGKILL, power loss) from one
+    that is still in use.
+    """
+    anchor = _anchor(dst)
+    prefix = f"{_STAGING_PREFIX}{dst.name[:40]}-{os.getpid()}-"
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".dlgen-new-{dst.name[:40]}-", dir=anchor))
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=anchor))
     except OSError as e:
-        raise UnsafeStateError(f"cannot write in {anchor}: {e.strerror}") from e
+        raise UnsafeStateError(
+            f"cannot create {dst}: making a directory in {anchor} failed: {e.strerror}"
+        ) from e
     try:
+        (tmp / _MARKER).write_text(f"{os.uname().nodename} {os.getpid()}\n", encoding="utf-8")
         yield tmp / dst.name
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_dead_staging(anchor: Path) -> list[str]:
+    """Remove staging directories a killed `dlgen new` left in `anchor`; say which.
+
+    Only a directory (not a link) named `.dlgen-new-<name>-<pid>-XXXXXXXX`, owned by this user,
+    holding dlgen's marker with this host's name and that pid, whose process is gone.
+    """
+    removed = []
+    host = os.uname().nodename
+    try:
+        entries = list(os.scandir(anchor))
+    except OSError:
+        return []
+    for entry in entries:
+        match = _STAGING.fullmatch(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = int(match["pid"])
+        try:
+            owner = entry.stat(follow_symlinks=False).st_uid
+            marker = Path(entry.path, _MARKER).read_text(encoding="utf-8").split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if owner != os.getuid() or marker != [host, str(pid)] or _alive(pid):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(
+            f"removed {Path(anchor, entry.name)}/, left by an interrupted dlgen new "
+            f"(process {pid} is gone)"
+        )
+    return removed
 
 
 def _move_into_place(out: Path, dst: Path) -> None:

@@ -6,17 +6,19 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dlgen import cookiecutter_render
-from dlgen.errors import InputError, TemplateError
+from dlgen import __version__, cookiecutter_render, templates
+from dlgen.errors import DlgenError, InputError, TemplateError
 from dlgen.templates import Source
 
 # copier's messages for a rejected answer: "Validation error for question 'x'", "Invalid choice
 # for 'x'", "Invalid answer for 'x'"; it has no exception class of its own for them.
-_ANSWER_ERROR = re.compile(r"(question|choice|answer|value) for (question )?'")
+_ANSWER_ERROR = re.compile(r"(question|choice|answer|value|error) for (question )?'")
+_REQUIRED = re.compile(r'^Question "([^"]+)" is required')  # copier, with --defaults
 _BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"}
 
 
@@ -26,6 +28,9 @@ class Rendered:
 
     answers: dict[str, Any]  # every question's final answer, as copier would remember it
     meta: dict[str, Any]  # the template's `_dlgen` block
+    defaulted: tuple[str, ...] = ()  # questions answered by their default, not by `data`
+    skip_if_exists: tuple[str, ...] = ()  # rendered files copier's `_skip_if_exists` matches
+    flavour: str | None = None  # the flavour used, when the template has both
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -88,18 +93,101 @@ def _translate(e: Exception, root: Path) -> Exception:  # noqa: PLR0911 (a looku
         where = _template_file(e.__traceback__, root) or "template"
         return TemplateError(f"{where}: undefined variable: {e.message}")
     if isinstance(e, cerr.UnsafeTemplateError):
-        return InputError(f"{e} Re-run with --trust if you trust this template.")
+        return InputError(
+            f"the template uses {_features(e)}, which run code on this machine; re-run with "
+            "--trust if you trust it (or add it to the `trust` list of copier's settings.yml)"
+        )
+    if isinstance(e, cerr.ExtensionNotFoundError) or (
+        isinstance(e, cerr.CopierError) and _missing_module(e)
+    ):
+        return TemplateError(_missing_extension(e))
     if isinstance(e, cerr.ForbiddenPathError):
         return TemplateError(f"template writes outside the project: {e}")
     if isinstance(e, UnicodeDecodeError):
         return TemplateError(f"template has a file that is not UTF-8: {e}")
     if isinstance(e, cerr.InteractiveSessionError):
         return InputError("questions need a terminal; pass --defaults and --data KEY=VALUE")
+    required = _REQUIRED.search(str(e)) if isinstance(e, ValueError) else None
+    if required:
+        name = required.group(1)
+        return InputError(f"question {name!r} has no default; answer it with --data {name}=VALUE")
     if isinstance(e, (cerr.InvalidTypeError, ValueError)) and _ANSWER_ERROR.search(str(e)):
         return InputError(str(e).splitlines()[0])
     if isinstance(e, (cerr.CopierError, jinja2.TemplateError, ValueError, OSError)):
         return TemplateError(f"template error: {str(e).splitlines()[0] if str(e) else type(e)}")
     return e
+
+
+def _features(e: Exception) -> str:
+    """The unsafe features copier names ("... unsafe features: jinja_extensions, tasks.")."""
+    first = str(e).splitlines()[0] if str(e) else ""
+    _, _, names = first.partition(":")
+    return names.strip().rstrip(".") or "unsafe features"
+
+
+def _missing_module(e: Exception) -> str | None:
+    """The module whose absence caused `e` (copier's loader or copier-template-extensions')."""
+    for cause in (e.__cause__, e.__context__):
+        if isinstance(cause, ModuleNotFoundError) and cause.name:
+            return cause.name
+    return None
+
+
+def _missing_extension(e: Exception) -> str:
+    """copier's multi-line "could not load some Jinja extensions" as one line that names the
+    module and the package to install beside dlgen."""
+    module = _missing_module(e)
+    if module is None:
+        found = re.search(r"No module named '([^']+)'", str(e))
+        module = found.group(1) if found else None
+    if module is None:
+        detail = "; ".join(ln.strip() for ln in str(e).splitlines()[:2] if ln.strip())
+        return f"template error: {detail}"
+    package = module.split(".")[0].replace("_", "-")
+    return (
+        f"the template needs the Jinja extension module {module!r}, which is not installed; "
+        f"install it beside dlgen (`pip install {package}` in dlgen's environment)"
+    )
+
+
+def trusted_by_settings(origin: str) -> bool:
+    """Whether copier's user settings (settings.yml's `trust` list) trust `origin`.
+
+    copier finds the file itself: $COPIER_SETTINGS_PATH, else the platform's config directory
+    (~/.config/copier/settings.yml on Linux). An entry ending in '/' is a prefix; '~' expands.
+    """
+    import copier
+    from copier import errors as cerr
+
+    if not origin:
+        return False
+    try:
+        trust = copier.load_settings().trust
+    except cerr.CopierError as e:
+        raise InputError(f"copier settings: {str(e).splitlines()[0]}") from e
+    target = _normalize(origin)
+    for entry in trust:
+        prefix = _normalize(entry)
+        if entry.endswith("/") and (target + "/").startswith(prefix.rstrip("/") + "/"):
+            return True
+        if target == prefix.rstrip("/"):
+            return True
+    return False
+
+
+def _normalize(location: str) -> str:
+    if "://" in location or templates.is_url(location):
+        return location
+    return str(Path(location).expanduser().resolve())
+
+
+def _check_settable(data: Mapping[str, Any], computed: tuple[str, ...]) -> None:
+    """A computed variable (`when: false`) is the template's to derive, never an answer."""
+    for key in data:
+        if key in computed:
+            raise InputError(
+                f"{key!r} is computed by the template (`when: false`); it cannot be set with --data"
+            )
 
 
 def _check_data(data: Mapping[str, Any], questions: Mapping[str, Any]) -> None:
@@ -123,47 +211,109 @@ def render(
     *,
     defaults: bool = True,
     trust: bool = False,
+    flavour: str | None = None,
+    user_defaults: Mapping[str, Any] | None = None,
+    skip_tasks: bool = False,
 ) -> Rendered:
     """Render `source` (copier or cookiecutter) with `data` into `dst` (absent, or holding .git).
 
     Answers are passed as data, never rendered as Jinja. copier's own answers file is removed:
-    `.dlgen.yml` is the project's record. Bundled templates are never run with tasks.
+    `.dlgen.yml` is the project's record. Bundled templates are never run with tasks. `trust`
+    (or copier's own `trust` setting matching the template's origin) allows an external
+    template's tasks, Jinja extensions and cookiecutter hooks. `flavour` picks copier or
+    cookiecutter for a template that has both (default: copier). `user_defaults` replace
+    copier's defaults (shown at the prompt, recorded as answers); `skip_tasks` skips every copier
+    task and cookiecutter hook (--pretend).
     """
-    if cookiecutter_render.is_cookiecutter(source.path):
+    flavour = templates.pick_flavour(source.path, flavour)
+    chosen = flavour if len(templates.flavours(source.path)) > 1 else None
+    if flavour == "cookiecutter":
+        if not trust and cookiecutter_render.has_hooks(source.path):
+            trust = trusted_by_settings(source.origin)
         lint_source(source.path, suffix=None)  # binaryornot decides per file what it renders
-        found = cookiecutter_render.render(source.path, dst, data, defaults=defaults, trust=trust)
-        _check_output(dst)
-        return Rendered(found, {})
-    import copier
-
-    lint_source(source.path)
-    try:
-        worker = copier.run_copy(
-            str(source.path),
-            dst,
-            data=dict(data),
-            defaults=defaults,
-            quiet=True,
-            unsafe=trust and not source.bundled,
-            skip_tasks=source.bundled,
-            settings=copier.Settings(),
-            cleanup_on_error=True,
+        found = cookiecutter_render.render(
+            source.path, dst, data, defaults=defaults, trust=trust, hooks=not skip_tasks
         )
-    except (KeyboardInterrupt, SystemExit):
+        _check_output(dst)
+        return Rendered(found, {}, tuple(k for k in found if k not in data), flavour=chosen)
+    from copier import errors as copier_errors
+
+    _check_settable(data, templates.read_meta(source.path, "copier").computed)
+    lint_source(source.path)
+    copy = partial(
+        _run_copy,
+        source,
+        dst,
+        data,
+        defaults=defaults,
+        user_defaults=user_defaults,
+        skip_tasks=skip_tasks,
+    )
+    try:
+        try:
+            worker = copy(unsafe=trust)
+        except copier_errors.UnsafeTemplateError:
+            # copier checks before it writes anything; its own settings cannot match the
+            # template's origin (it sees a temporary export), so dlgen matches and retries
+            if source.bundled or trust or not trusted_by_settings(source.origin):
+                raise
+            worker = copy(unsafe=True)
+        questions = worker.template.questions_data
+        _check_data(data, questions)
+        _check_output(dst)
+        skip = worker.all_skip_if_exists
+        skipped = tuple(_rendered_files(dst, worker.match_skip)) if skip else ()
+    except (KeyboardInterrupt, SystemExit, DlgenError):
         raise
     except Exception as e:
         raise _translate(e, source.path) from e
-    questions = worker.template.questions_data
-    _check_data(data, questions)
-    _check_output(dst)
     (dst / worker.answers_relpath).unlink(missing_ok=True)
     combined = worker.answers.combined
-    answers = {
-        k: combined[k]
-        for k in questions
-        if k in combined
-        and k not in worker.answers.hidden
-        and k not in worker.template.secret_questions
-    }
-    meta = worker.template.config_data.get("dlgen")
-    return Rendered(answers, dict(meta) if isinstance(meta, dict) else {})
+    hidden = worker.answers.hidden | set(worker.template.secret_questions)
+    answers = {k: combined[k] for k in questions if k in combined and k not in hidden}
+    defaulted = tuple(k for k in answers if k not in data and k in worker.answers.user)
+    raw = worker.template.config_data.get("dlgen")
+    meta = dict(raw) if isinstance(raw, dict) else {}
+    return Rendered(answers, meta, defaulted, skipped, chosen)
+
+
+def _run_copy(
+    source: Source,
+    dst: Path,
+    data: Mapping[str, Any],
+    *,
+    defaults: bool,
+    unsafe: bool,
+    user_defaults: Mapping[str, Any] | None = None,
+    skip_tasks: bool = False,
+) -> Any:
+    """copier's run_copy as dlgen calls it: quiet, no user settings, bundled tasks skipped
+    (all tasks with `skip_tasks`: --pretend); `user_defaults` replace the template's defaults."""
+    import copier
+
+    return copier.run_copy(
+        str(source.path),
+        dst,
+        # `_dlgen_version`: the dlgen rendering, so a template can pin the dlgen its projects
+        # install (dl-project's `dlgen_requirement` default); never recorded as an answer.
+        data={"_dlgen_version": __version__, **data},
+        defaults=defaults,
+        quiet=True,
+        unsafe=unsafe and not source.bundled,
+        skip_tasks=source.bundled or skip_tasks,
+        user_defaults=dict(user_defaults or {}),
+        settings=copier.Settings(),
+        cleanup_on_error=True,
+    )
+
+
+def _rendered_files(dst: Path, match: Any) -> list[str]:
+    """The rendered files (posix paths) that `match` (copier's skip_if_exists matcher) selects."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(dst):
+        dirnames[:] = [d for d in dirnames if not (d == ".git" and Path(dirpath) == dst)]
+        for name in filenames:
+            rel = Path(dirpath, name).relative_to(dst).as_posix()
+            if match(Path(rel)):
+                found.append(rel)
+    return sorted(found)

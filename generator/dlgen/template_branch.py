@@ -1,16 +1,20 @@
-"""Commit pristine renders on the template branch through a temporary index.
+"""Commit pristine renders on the template branch through a temporary index; find them again.
 
 The branch is never checked out and never receives human commits: each commit is exactly one
-render, with the template version and the answers in its message trailers.
+render, with the template version and the answers in its message trailers, by dlgen's fixed
+author. Which render a project has merged is read from its history (`locate`); the local branch
+is only a cache of it, fast-forwarded from that history or from `origin`'s branch.
 """
 
 from __future__ import annotations
 
-import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from dlgen import git
-from dlgen.answers import Record
+from dlgen.answers import DEFAULT_BRANCH, RECORD_NAME, Record
+from dlgen.errors import UnsafeStateError
 
 TRAILER_TEMPLATE = "Dlgen-Template"
 TRAILER_VERSION = "Dlgen-Template-Version"
@@ -24,8 +28,35 @@ def ref(branch: str) -> str:
     return f"refs/heads/{branch}"
 
 
+def remote_ref(branch: str) -> str:
+    """The remote-tracking ref of `branch` on origin."""
+    return f"refs/remotes/origin/{branch}"
+
+
+def branch_for(prefix: str) -> str:
+    """The template branch of the project at `prefix` ('' or 'a/b/') inside its repository.
+
+    The repository root keeps `dlgen/template`; a project in a subdirectory gets
+    `dlgen/templates/<path>` (git forbids `dlgen/template` beside `dlgen/template/x`, and
+    `dlgen/templates/...` never clashes with it). Characters a ref cannot hold become '-'.
+    """
+    parts = [_ref_component(p) for p in prefix.strip("/").split("/") if p]
+    return "/".join(["dlgen/templates", *parts]) if parts else DEFAULT_BRANCH
+
+
+def _ref_component(part: str) -> str:
+    part = re.sub(r"[^A-Za-z0-9._+-]", "-", part).replace("..", "-.")
+    if part.startswith("."):
+        part = "-" + part[1:]
+    if part.endswith((".", ".lock")):
+        part += "-"
+    return part
+
+
 def message(record: Record) -> str:
     """The commit message for a render described by `record`."""
+    import json  # not at the top: `dlgen check` imports this module and needs json rarely
+
     trailers = {
         TRAILER_TEMPLATE: record.template,
         TRAILER_VERSION: record.template_version,
@@ -41,8 +72,14 @@ def message(record: Record) -> str:
 def commit_render(
     repo: Path, render_dir: Path, record: Record, *, parent: str | None, prefix: str = ""
 ) -> str:
-    """Commit the files of `render_dir` (under `prefix`) as one pristine render; return its id."""
+    """Commit the files of `render_dir` (under `prefix`) as one pristine render; return its id.
+
+    A render identical to `parent`'s tree is that render (a teammate's, fetched from origin):
+    it is returned as it is, so every clone merges the same commit and the branch stays one line.
+    """
     tree = git.tree_from_dir(repo, render_dir, prefix)
+    if parent is not None and git.tree_of(parent, repo) == tree:
+        return parent
     return commit(repo, tree, record, parent=parent)
 
 
@@ -59,3 +96,231 @@ def advance(repo: Path, branch: str, new: str, *, old: str | None) -> None:
 def tip(repo: Path, branch: str) -> str | None:
     """The branch's commit, or None when the branch does not exist locally."""
     return git.rev_parse(ref(branch), repo)
+
+
+# --- finding the render a project has merged ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Render:
+    """A pristine render commit and the template version its trailers name."""
+
+    sha: str
+    version: str
+    time: int = 0  # committer date, seconds since the epoch
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a project's renders are: its history, the local branch, origin's branch."""
+
+    local: str | None  # refs/heads/<branch>
+    remote: str | None  # refs/remotes/origin/<branch>
+    merged: Render | None  # the newest render of the project that HEAD contains
+
+    def base(self, version: str) -> str | None:
+        """The render the project is at, without checking how the refs relate (check, diff).
+
+        HEAD's newest render when it is the recorded version; else (a squash-merged update,
+        whose render HEAD does not contain) the branch, as the record was made from it.
+        """
+        if self.merged is not None and self.merged.version == version:
+            return self.merged.sha
+        return self.local or self.remote or (self.merged.sha if self.merged else None)
+
+
+def locate(top: Path, prefix: str, branch: str, *, record: Record | None = None) -> Located:
+    """The project's renders as the repository holds them now; reads only (2-3 git calls).
+
+    With `record` (readers that compare files only: check, diff), a local branch whose render
+    holds exactly the record's version and answers stands for HEAD's render: the same files,
+    found without walking the history (2 git calls).
+    """
+    local, remote = branch_tips(top, branch)
+    if record is not None and local is not None and records(top, local, record):
+        return Located(local, remote, Render(local, record.template_version))
+    return Located(local, remote, newest_merged(top, prefix))
+
+
+def branch_tips(top: Path, branch: str) -> tuple[str | None, str | None]:
+    """The local branch and origin's remote-tracking branch (None where absent), in one call."""
+    wanted = {ref(branch): 0, remote_ref(branch): 1}
+    out = git.git(["for-each-ref", "--format=%(objectname) %(refname)", *wanted], top)
+    tips: list[str | None] = [None, None]
+    for line in out.splitlines():
+        sha, _, name = line.partition(" ")
+        if name in wanted:
+            tips[wanted[name]] = sha
+    return tips[0], tips[1]
+
+
+def newest_merged(top: Path, prefix: str, rev: str = "HEAD") -> Render | None:
+    """The newest render of the project at `prefix` that `rev` contains, or None.
+
+    A render is a commit by dlgen's fixed author, with one parent at most and the version
+    trailer, that changes the project's `.dlgen.yml` (so another project's renders in the same
+    repository never count). History is walked newest first and stops at the first match; a
+    render that `rev` holds beside it (same-second commit dates, a clock up to a day behind)
+    and that descends from it wins, so the answer follows ancestry, not clocks. That second
+    look is bounded by date, so it costs the commits of the last day, not the whole history.
+    """
+    found = _first_render(top, prefix, [rev])
+    while found is not None:
+        since = f"--since={found.time - _CLOCK_SLACK}"
+        later = _first_render(top, prefix, [since, rev, f"^{found.sha}"])
+        if later is None or not is_ancestor(found.sha, later.sha, top):
+            break
+        found = later
+    return found
+
+
+_CLOCK_SLACK = 24 * 3600
+
+
+def _first_render(top: Path, prefix: str, revs: list[str]) -> Render | None:
+    email = git.DLGEN_AUTHOR["GIT_AUTHOR_EMAIL"]
+    args = [
+        "log",
+        "-n1",
+        "--full-history",
+        "--max-parents=1",
+        f"--author=<{re.escape(email)}>$",
+        f"--grep=^{TRAILER_VERSION}: ",
+        "--format=%H %ct%n%B",
+        *revs,
+        "--",
+        f":(literal){prefix}{RECORD_NAME}",
+    ]
+    out = git.git(args, top, check=False)
+    head, _, body = out.partition("\n")
+    sha, _, time = head.partition(" ")
+    version = trailer(body, TRAILER_VERSION)
+    return Render(sha, version, int(time)) if sha and version is not None else None
+
+
+def trailer(body: str, key: str) -> str | None:
+    """The value of trailer `key` in a commit message, or None."""
+    match = re.search(rf"^{re.escape(key)}: (.*)$", body, re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+def records(top: Path, sha: str, record: Record) -> bool:
+    """Whether the render `sha` is of the version and answers that `record` holds."""
+    import json
+
+    body = git.git(["log", "-1", "--format=%B", sha], top)
+    answers = json.dumps(dict(record.answers), sort_keys=True, ensure_ascii=True)
+    return (
+        trailer(body, TRAILER_VERSION) == record.template_version
+        and trailer(body, TRAILER_ANSWERS) == answers
+    )
+
+
+def is_ancestor(a: str, b: str, top: Path) -> bool:
+    """Whether commit `a` is `b` or an ancestor of it."""
+    return git.git_rc(["merge-base", "--is-ancestor", a, b], top) == 0
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the template branch belongs (`tip`) and which render the project is at (`base`)."""
+
+    tip: str
+    base: str
+
+
+def reconcile(top: Path, prefix: str, branch: str, version: str, found: Located) -> Position:
+    """The branch's place and the project's render, or exit 3 when the renders diverged.
+
+    `tip` is the newest of HEAD's render, the local branch and origin's branch, which must lie
+    on one line of history; `base` is HEAD's render when it is the recorded version (else the
+    tip: a squash-merged update). Two renders neither of which contains the other are refused:
+    dlgen never merges one over the other.
+    """
+    tip = found.local
+    if found.remote is not None and tip != found.remote:
+        if tip is None or is_ancestor(tip, found.remote, top) or _same(top, tip, found.remote):
+            tip = found.remote
+        elif not is_ancestor(found.remote, tip, top):
+            raise _diverged(
+                top,
+                (branch, tip),
+                (f"origin/{branch}", found.remote),
+                f"`git pull` if your main lacks origin's update, then take origin's branch: "
+                f"`git branch -f {branch} origin/{branch}`",
+            )
+    merged = found.merged
+    if merged is not None and tip != merged.sha:
+        if tip is None or is_ancestor(tip, merged.sha, top):
+            tip = merged.sha
+        elif not is_ancestor(merged.sha, tip, top) and not _same(top, tip, merged.sha):
+            raise _diverged(
+                top,
+                (branch, tip),
+                ("the render HEAD has merged", merged.sha),
+                f"point the branch at HEAD's render: `git branch -f {branch} {merged.sha[:12]}` "
+                f"(and `git push --force-with-lease origin {branch}` if origin has the other)",
+            )
+    if tip is None:
+        raise UnsafeStateError(
+            f"no branch {branch} here or on origin, and no render of the template in HEAD's "
+            "history: this project has no merge base with its template; run `dlgen adopt` "
+            "to create one"
+        )
+    base = merged.sha if merged is not None and merged.version == version else tip
+    if prefix:
+        for render in {tip, base}:
+            confined(top, prefix, branch, render)
+    return Position(tip, base)
+
+
+def _same(top: Path, a: str, b: str) -> bool:
+    """Sibling renders of one tree, both merged (two clones merged the same update, then each
+    other's main): one render in effect, not a divergence. The branch keeps origin's, then its
+    own, so that it stays pushable; the other stays reachable from HEAD."""
+    return (
+        git.tree_of(a, top) == git.tree_of(b, top)
+        and is_ancestor(a, "HEAD", top)
+        and is_ancestor(b, "HEAD", top)
+    )
+
+
+def _diverged(top: Path, a: tuple[str, str], b: tuple[str, str], fix: str) -> UnsafeStateError:
+    def named(name: str, sha: str) -> str:
+        body = git.git(["log", "-1", "--format=%B", sha], top, check=False)
+        return f"{name} ({sha[:12]}, {trailer(body, TRAILER_VERSION) or 'not a render'})"
+
+    return UnsafeStateError(
+        f"{named(*a)} and {named(*b)} are different template renders and neither contains the "
+        f"other; nothing was changed; {fix}, then run `dlgen update` again"
+    )
+
+
+def confined(top: Path, prefix: str, branch: str, tip: str) -> None:
+    """A project in a subdirectory must only ever merge renders of its own directory (exit 3)."""
+    outside = [p for p in git.list_files(tip, top) if not p.startswith(prefix)]
+    if outside:
+        raise UnsafeStateError(
+            f"branch {branch} holds {outside[0]}, outside {prefix}: it is another project's "
+            f"template branch; link this project with `dlgen adopt {prefix.rstrip('/')}` "
+            f"(its branch would be {branch_for(prefix)})"
+        )
+
+
+def impure(top: Path, tip: str) -> tuple[str, str] | None:
+    """The first commit reachable from `tip` that is not a pristine render, and why; else None."""
+    log = git.git(["log", "-z", "--format=%H%x01%P%x01%ae%x01%B", tip, "--"], top)
+    for entry in filter(None, log.split("\0")):
+        sha, parents, email, body = entry.split("\x01", 3)
+        why = (
+            "a merge commit"
+            if len(parents.split()) > 1
+            else f"authored by {email}"
+            if email != git.DLGEN_AUTHOR["GIT_AUTHOR_EMAIL"]
+            else "missing dlgen trailers"
+            if f"{TRAILER_VERSION}: " not in body
+            else None
+        )
+        if why:
+            return sha, why
+    return None

@@ -116,7 +116,20 @@ def user_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def dlgen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout built as a wheel with hatchling, as a team would publish it: generated
+    projects pin it (`dlgen_requirement`), so their dlgen-check hook and CI install this code.
+    Its path is new each session, so pre-commit never reuses a hook environment of older code."""
+    out = tmp_path_factory.mktemp("wheel")
+    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    run([*pip, "-w", str(out), str(REPO)], cwd=REPO)
+    return next(out.glob("dlgen-*.whl"))
+
+
+@pytest.fixture(scope="session")
+def e2e_env(
+    tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path
+) -> Iterator[dict[str, str]]:
     """A fresh shell's environment: no venv on PATH or activated, only `dlgen` added;
     pre-commit's hook environments shared across cases."""
     home = tmp_path_factory.mktemp("e2e-home")
@@ -141,13 +154,16 @@ def e2e_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
             "OMP_NUM_THREADS": "1",
             "WANDB_MODE": "offline",
+            "DLGEN_E2E_REQUIREMENT": f"dlgen @ {dlgen_wheel.as_uri()}",
         }
     )
     yield env
 
 
 def generate(dst: Path, data: dict[str, str], env: dict[str, str]) -> Path:
-    """The one place e2e tests generate a project: the real `dlgen new`, as a user runs it."""
+    """The one place e2e tests generate a project: the real `dlgen new`, as a user runs it, with
+    dlgen pinned to this checkout's wheel (a team's own index or wheel URL, as in real use)."""
+    data = {"dlgen_requirement": env["DLGEN_E2E_REQUIREMENT"], **data}
     args = [arg for key, value in data.items() for arg in ("--data", f"{key}={value}")]
     run(
         [sys.executable, "-m", "dlgen", "new", str(dst), "--defaults", *args],

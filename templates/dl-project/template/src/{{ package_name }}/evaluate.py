@@ -1,4 +1,5 @@
-"""Test-split metrics of the best checkpoint -> reports/metrics.json (read by `dvc metrics`)."""
+"""Test-split metrics of the best checkpoint -> reports/metrics.json (read by `dvc metrics`), and
+the learning curves -> reports/curves/ (drawn by `dvc plots show`)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,20 @@ def load_model(config: Config, path: Path | None = None) -> torch.nn.Module:
     return model.eval()
 
 
+def write_curves(metrics_log: Path, out_dir: Path) -> None:
+    """Split metrics.jsonl into the per-step training curve (loss, lr, throughput) and the
+    per-epoch validation curve (every validation metric), the JSON lists `dvc plots` reads."""
+    records = [json.loads(line) for line in metrics_log.read_text(encoding="utf-8").splitlines()]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, rows in (
+        ("train.json", [r for r in records if "epoch" not in r]),
+        ("val.json", [r for r in records if "epoch" in r]),
+    ):
+        (out_dir / name).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
 def evaluate(config: Config) -> dict[str, float]:
-    """Evaluate on the test split; write the metrics and the training history (for plots)."""
+    """Evaluate on the test split; write the metrics and the learning curves."""
     model = load_model(config)
     results = evaluate_loader(
         model, make_loader(config, "test", Dist(), train=False), torch.device("cpu")
@@ -32,7 +45,5 @@ def evaluate(config: Config) -> dict[str, float]:
     out = Path(config.eval.metrics_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"test": results}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    log = Path(config.train.run_dir) / "metrics.jsonl"
-    history = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    (out.parent / "history.json").write_text(json.dumps(history, indent=2) + "\n", encoding="utf-8")
+    write_curves(Path(config.train.run_dir) / "metrics.jsonl", out.parent / "curves")
     return results

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from torch.utils.data import DataLoader, DistributedSampler, Subset, TensorDataset
 
 from ..config import Config
 from ..training.distributed import Dist
@@ -62,19 +63,22 @@ def seed_worker(_worker_id: int) -> None:
 def make_loader(
     config: Config, split: str, dist: Dist, *, train: bool
 ) -> DataLoader[tuple[torch.Tensor, ...]]:
-    """A DataLoader over `split`: shuffled and sharded for training, in order for evaluation."""
+    """A DataLoader over `split`. Training: shuffled, equal shards per rank (the remainder is
+    dropped), resumable mid-epoch. Evaluation: in order, rank r takes samples r, r + W, r + 2W...
+    so that every sample is evaluated exactly once (no padding, unlike DistributedSampler)."""
     dataset = load_split(config, split)
-    sampler = ResumableSampler(dataset, dist, shuffle=train, seed=config.seed)
-    return DataLoader(
-        dataset,
-        batch_size=config.data.batch_size,
-        sampler=sampler,
-        num_workers=config.data.num_workers,
-        pin_memory=torch.cuda.is_available(),
-        drop_last=train,
-        persistent_workers=config.data.num_workers > 0,
-        worker_init_fn=seed_worker,
+    options: dict[str, Any] = {
+        "batch_size": config.data.batch_size,
+        "num_workers": config.data.num_workers,
+        "pin_memory": torch.cuda.is_available(),
+        "persistent_workers": config.data.num_workers > 0,
+        "worker_init_fn": seed_worker,
         # Its own generator: creating an iterator must not draw from the global RNG, or a
         # resumed run's dropout masks would differ from an uninterrupted run's.
-        generator=torch.Generator().manual_seed(config.seed),
-    )
+        "generator": torch.Generator().manual_seed(config.seed),
+    }
+    if train:
+        sampler = ResumableSampler(dataset, dist, shuffle=True, seed=config.seed)
+        return DataLoader(dataset, sampler=sampler, drop_last=True, **options)
+    shard = Subset(dataset, range(dist.rank, len(dataset), dist.world_size))
+    return DataLoader(shard, **options)

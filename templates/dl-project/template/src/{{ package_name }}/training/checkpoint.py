@@ -28,20 +28,31 @@ class Progress:
     consumed: int = 0  # samples of this rank consumed in the current data pass
     best_metric: float | None = None
     bad_epochs: int = 0  # epochs since the best one (early stopping)
-    run_id: str = ""
+    stopped: str = ""  # "completed" or "early_stopped" once the run is over
+    run_id: str = ""  # this run's own id (W&B run id, MLflow run name), kept across resumptions
+    tracker_run_id: str = ""  # the tracker's id for this run, to continue it on resume (MLflow)
     best: list[dict[str, Any]] = field(default_factory=list)  # [{"path", "epoch", "metric"}]
 
 
 def save_atomic(payload: dict[str, Any], path: Path) -> None:
-    """Write to a temporary file in the same directory, then rename over `path`."""
+    """Write to a temporary file in the same directory, then rename over `path`: a crash or a
+    kill mid-write leaves the previous checkpoint intact."""
     tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    try:
+        with tmp.open("wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def load(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint with `weights_only=True`."""
-    payload: dict[str, Any] = torch.load(path, map_location=map_location, weights_only=True)
+def load(path: Path) -> dict[str, Any]:
+    """Load a checkpoint onto the CPU with `weights_only=True`; `load_state_dict` then copies the
+    model's and the optimizer's tensors to their parameters' device (RNG states stay on the CPU,
+    where `torch.set_rng_state` wants them)."""
+    payload: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
     return payload
 
 

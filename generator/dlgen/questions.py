@@ -1,0 +1,216 @@
+"""A template's questions, read from copier.yml (or cookiecutter.json) before anything renders.
+
+`dlgen new` uses them to find every question that would be left without an answer, so that one
+error names them all (copier stops at the first), and to know whether a terminal is needed.
+`when:` conditions and templated defaults are evaluated with Jinja and copier's default filters,
+in question order, as copier does; an expression that cannot be evaluated here counts as
+"asked" and "has a default", so that copier, which renders next, has the last word.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dlgen.errors import InputError
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+_FALSE = {"", "0", "n", "no", "f", "false", "off", "~", "null", "none"}
+_TRUE = {"y", "yes", "t", "true", "on", "1"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as the template declares it."""
+
+    name: str
+    help: str = ""
+    type: str = "str"
+    choices: tuple[str, ...] = ()
+    default: Any = MISSING  # the raw declared default (may be a Jinja string)
+    when: Any = True  # bool or a Jinja expression
+
+    def describe(self) -> str:
+        """`name: help [choices: a, b]`, for a message that lists questions."""
+        text = self.name + (f": {self.help}" if self.help else "")
+        if self.choices:
+            text += f" [choices: {', '.join(self.choices)}]"
+        elif self.type != "str":
+            text += f" [{self.type}]"
+        return text
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that reads copier's custom tags (!include) as nulls."""
+
+
+_Loader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
+
+
+def _choices(raw: Any) -> tuple[str, ...]:
+    """The values a user may pass with --data: copier's list, [label, value] pairs, or mapping."""
+    if isinstance(raw, dict):
+        values = [v.get("value") if isinstance(v, dict) else v for v in raw.values()]
+    elif isinstance(raw, list):
+        values = [v[-1] if isinstance(v, list) and v else v for v in raw]
+    elif raw:
+        return (str(raw),)  # a Jinja expression copier renders
+    else:
+        return ()
+    return tuple(str(v) for v in values)
+
+
+def _question(name: str, spec: Any) -> Question:
+    if not isinstance(spec, dict):  # `name: value` declares a question with that default
+        return Question(name, default=spec, type=type(spec).__name__ if spec is not None else "str")
+    return Question(
+        name,
+        help=str(spec.get("help") or "").strip(),
+        type=str(spec.get("type") or "str"),
+        choices=_choices(spec.get("choices")),
+        default=spec.get("default", MISSING),
+        when=spec.get("when", True),
+    )
+
+
+def read(template_dir: Path, flavour: str | None = None) -> tuple[Question, ...]:
+    """The questions of the template in `template_dir`, in the order they are asked."""
+    from dlgen.templates import pick_flavour
+
+    if pick_flavour(template_dir, flavour) == "cookiecutter":  # every variable has a default
+        data = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
+        return tuple(
+            Question(k, choices=tuple(map(str, v)) if isinstance(v, list) else (), default=v)
+            for k, v in data.items()
+            if not k.startswith("_")
+        )
+    path = template_dir / "copier.yml"
+    if not path.is_file():
+        path = template_dir / "copier.yaml"
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+    except yaml.YAMLError as e:
+        raise InputError(f"{path} is not valid YAML: {e}") from e
+    if not isinstance(data, dict):
+        return ()
+    return tuple(_question(k, v) for k, v in data.items() if isinstance(k, str) and k[:1] != "_")
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in _FALSE
+    return bool(value)
+
+
+def _cast(question: Question, value: Any) -> Any:
+    """A --data string as copier would parse it for the question's type."""
+    if not isinstance(value, str):
+        return value
+    if question.type == "bool":
+        return value.strip().lower() in _TRUE
+    for kind, cast in (("int", int), ("float", float)):
+        if question.type == kind:
+            try:
+                return cast(value)
+            except ValueError:
+                return value
+    return value
+
+
+class _Renderer:
+    """Renders `when:` and defaults in copier's sandbox with its default filters."""
+
+    def __init__(self) -> None:
+        from jinja2.sandbox import SandboxedEnvironment
+
+        self.env = SandboxedEnvironment(
+            extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"]
+        )
+
+    def render(self, value: Any, context: Mapping[str, Any]) -> Any:
+        """`value` rendered when it is a Jinja string; raises on anything Jinja cannot do."""
+        if isinstance(value, str) and ("{{" in value or "{%" in value):
+            return self.env.from_string(value).render(**context)
+        return value
+
+
+def unanswered(
+    questions: tuple[Question, ...],
+    answers: Mapping[str, Any],
+    user_defaults: Mapping[str, Any] | None = None,
+) -> list[tuple[Question, bool]]:
+    """The questions copier would ask, given `answers`: (question, whether it has a default).
+
+    A question whose `when` is false is not asked; its default (if any) feeds later questions.
+    """
+    renderer = _Renderer()
+    defaults = dict(user_defaults or {})
+    context: dict[str, Any] = {}
+    left = []
+    for q in questions:
+        try:
+            asked = _truthy(renderer.render(q.when, context))
+        except Exception:  # Jinja's errors have no common base; copier decides
+            asked = True
+        if q.name in answers:
+            context[q.name] = _cast(q, answers[q.name])
+            continue
+        default = defaults.get(q.name, q.default)
+        try:
+            value = renderer.render(default, context)
+        except Exception:
+            value = default  # unknown here: treat as a default, copier renders it next
+        if value is not MISSING:
+            context[q.name] = _cast(q, value)
+        if asked:
+            left.append((q, value is not MISSING))
+    return left
+
+
+def ask_or_default(
+    questions: tuple[Question, ...],
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    *,
+    defaults: bool,
+) -> bool:
+    """Whether to render with defaults; refuse, naming every question, what cannot be answered.
+
+    With --defaults, every asked question needs an answer or a default. Without it, copier asks
+    the unanswered questions on the terminal; with no terminal, answers must cover them all.
+    """
+    left = unanswered(questions, data, user_defaults)
+    if defaults:
+        missing = [q for q, has_default in left if not has_default]
+        if missing:
+            raise InputError(_listing(missing, "no answer and no default"))
+        return True
+    if not left:
+        return True  # everything answered: no terminal needed
+    if not sys.stdin.isatty():
+        raise InputError(
+            _listing([q for q, _ in left], "no answer, and there is no terminal to ask")
+            + ", or pass --defaults to take the defaults of those that have one"
+        )
+    return False
+
+
+def _listing(qs: list[Question], why: str) -> str:
+    """Every question, its help and choices, and the --data that answers them."""
+    names = ", ".join(repr(q.name) for q in qs)
+    head = f"{len(qs)} question{'s' * (len(qs) > 1)} {'have' if len(qs) > 1 else 'has'} {why}"
+    body = "".join(f"\n  {q.describe()}" for q in qs)
+    fix = " ".join(f"--data {q.name}=..." for q in qs)
+    return f"{head}: {names}{body}\nanswer with {fix} (or --data-file)"

@@ -1,0 +1,264 @@
+"""`dlgen status PATH...`: the fleet view. Read-only and offline, on check's copier-free path.
+
+Each project gets its `dlgen check` report, its active ignores, whether an update or merge is in
+progress and which paths are left conflicted, and how far its template version trails the newest
+version visible here: the bundled template's, a local template's, or the newest tag of a clone
+given with `--template`. Projects are inspected in a thread pool: the work is git subprocesses.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dlgen import answers, git, templates
+from dlgen.check import ERROR, WARNING, _lag, _parse_version, check
+from dlgen.errors import DlgenError, InputError
+from dlgen.status_report import STATES, FleetReport, Row
+
+_ABORT_REFS = "refs/dlgen/"  # dlgen update's saved state (orig-template, orig-head)
+
+
+# --- finding the projects -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    shown: str
+    path: Path
+    project: bool
+    note: str = ""
+
+
+def discover(paths: Sequence[str], depth: int) -> list[_Found]:
+    """Each PATH that is a project, else the projects up to `depth` folder levels below it.
+
+    A folder under which no project is found is one "not a project" row; the search does not
+    descend into projects, hidden folders or symlinks.
+    """
+    found: dict[Path, _Found] = {}
+    for shown in paths:
+        path = Path(shown)
+        if not path.is_dir():
+            raise InputError(f"{shown}: not a directory")
+        for f in _scan(shown, path, depth):
+            found.setdefault(f.path.resolve(), f)  # `dlgen status a a/..` lists a project once
+    return list(found.values())
+
+
+def _scan(shown: str, path: Path, depth: int) -> list[_Found]:
+    if (path / answers.RECORD_NAME).is_file():
+        return [_Found(shown, path, True)]
+    try:
+        children = [] if depth == 0 else sorted(path.iterdir())
+    except OSError as e:
+        return [_Found(shown, path, False, f"cannot read: {e.strerror}")]
+    below = [
+        f
+        for child in children
+        if child.is_dir() and not child.is_symlink() and not child.name.startswith(".")
+        for f in _scan(str(Path(shown) / child.name), child, depth - 1)
+    ]
+    if any(f.project for f in below):
+        return below
+    what = "a git repository" if (path / ".git").exists() else "a folder"
+    return [_Found(shown, path, False, f"{what} without {answers.RECORD_NAME}")]
+
+
+# --- the newest template version visible offline -------------------------------------------------
+
+
+def _normalize(spec: str) -> str:
+    """A URL or path as a comparable key: no git+ or file:// prefix, no trailing / or .git."""
+    spec = spec.removeprefix("git+")
+    if spec.startswith("file://"):
+        return str(Path(spec.removeprefix("file://")).resolve())
+    return spec.rstrip("/").removesuffix(".git")
+
+
+class Versions:
+    """The newest version of each template, from what this machine has: no network."""
+
+    def __init__(self, clones: Iterable[str]) -> None:
+        self._newest: dict[str, str | None] = {}
+        for spec in clones:
+            self._add_clone(spec)
+
+    def _add_clone(self, spec: str) -> None:
+        source, sep, clone = spec.rpartition("=")
+        path = Path(clone)
+        top = git.toplevel(path) if path.is_dir() else None
+        if top is None:
+            raise InputError(f"--template {spec}: {clone} is not a local git clone of a template")
+        newest = templates.newest_version_tag(top)
+        keys = [str(top.resolve()), *_remote_urls(top), *([source] if sep else [])]
+        self._newest.update({_normalize(k): newest for k in keys})
+
+    def newest(self, template: str, project: Path) -> str | None:
+        """The newest version of the template recorded as `template` by the project `project`."""
+        if "/" not in template and template in templates.bundled_names():
+            key = f"bundled:{template}"
+            if key not in self._newest:
+                meta = templates.read_meta(templates.bundled_root() / "templates" / template)
+                self._newest[key] = meta.version
+            return self._newest[key]
+        if templates.is_url(template):
+            return self._newest.get(_normalize(template))  # only a clone given with --template
+        key = str((project / template).resolve())
+        if key not in self._newest:
+            self._newest[key] = _local_newest(Path(key))
+        return self._newest[key]
+
+
+def _remote_urls(repo: Path) -> list[str]:
+    out = git.git(["config", "--get-regexp", r"^remote\..*\.url$"], repo, check=False)
+    return [line.split(" ", 1)[1] for line in out.splitlines() if " " in line]
+
+
+def _local_newest(path: Path) -> str | None:
+    """As `templates.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
+    if not path.is_dir():
+        return None
+    top = git.toplevel(path)
+    if top is not None and top.resolve() == path:
+        return templates.newest_version_tag(top)
+    try:
+        return templates.read_meta(path).version
+    except InputError:
+        return None
+
+
+# --- one project ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RepoState:
+    update: bool = False
+    merge: bool = False
+    conflicts: tuple[str, ...] = ()
+
+
+def _git_dir(project: Path) -> Path | None:
+    """The git directory holding MERGE_HEAD, found as git finds it, without a git call: `.git`
+    in the project or a parent; a folder, or a `gitdir:` file in worktrees and submodules."""
+    here = project.resolve()
+    for folder in (here, *here.parents):
+        dotgit = folder / ".git"
+        if dotgit.is_dir():
+            return dotgit
+        if dotgit.is_file():
+            text = dotgit.read_text(encoding="utf-8", errors="replace")
+            return (folder / text.removeprefix("gitdir:").strip()).resolve()
+    return None
+
+
+def repo_state(project: Path, branch: str) -> _RepoState:
+    """dlgen's abort refs or MERGE_HEAD, and the unmerged paths of the project (2 git calls)."""
+    gitdir = _git_dir(project)
+    if gitdir is None:
+        return _RepoState()
+    refs = git.git(
+        ["for-each-ref", "--format=%(refname) %(objectname)", _ABORT_REFS, f"refs/heads/{branch}"],
+        project,
+    )
+    ids = dict(line.split(" ", 1) for line in refs.splitlines())
+    mine = [r for r in ids if r.startswith(_ABORT_REFS) and _belongs(r, branch)]
+    merge_head = gitdir / "MERGE_HEAD"
+    merging = merge_head.is_file()
+    merged = merge_head.read_text().split()[:1] if merging else []
+    unmerged = git.git(["ls-files", "--unmerged", "-z", "--", "."], project)
+    paths = sorted({e.partition("\t")[2] for e in unmerged.split("\0") if e})
+    update = bool(mine) or merged == [ids.get(f"refs/heads/{branch}")]
+    return _RepoState(update, merging, tuple(paths))
+
+
+def _belongs(ref: str, branch: str) -> bool:
+    """refs/dlgen/NAME is the repository's; refs/dlgen/<branch>/NAME is one project's."""
+    rest = ref.removeprefix(_ABORT_REFS)
+    return "/" not in rest or rest.startswith(f"{branch}/")
+
+
+def inspect(found: _Found) -> Row:
+    """The row of one project: its check report, ignores and repository state."""
+    if not found.project:
+        return Row(found.shown, "not-a-project", note=found.note)
+    report = check(found.path)
+    try:
+        record: answers.Record | None = answers.load(found.path)
+    except InputError:
+        record = None  # check reported it as DLG001
+    branch = record.branch if record else answers.DEFAULT_BRANCH
+    state = repo_state(found.path, branch)
+    markers = [f.path for f in report.findings if f.id == "DLG007"]
+    return Row(
+        found.shown,
+        "",
+        template=report.template,
+        version=report.version,
+        branch=branch if record else None,
+        findings=tuple(report.findings),
+        ignores=tuple(sorted(record.check.ignore.items())) if record else (),
+        update_in_progress=state.update,
+        merge_in_progress=state.merge,
+        conflicts=tuple(sorted({*state.conflicts, *markers})),
+    )
+
+
+def _with_version(row: Row, found: _Found, versions: Versions) -> Row:
+    """Add the newest visible version and the lag; then decide the state."""
+    if row.state:
+        return row
+    newest, lag = None, None
+    behind = False
+    if row.template and row.version:
+        newest = versions.newest(row.template, found.path)
+        old, new = _parse_version(row.version), _parse_version(newest or "")
+        if old and new:
+            lag, behind = _lag(old, new), new > old
+    return replace(row, state=_state(row, behind), newest=newest, lag=lag, behind=behind)
+
+
+def _state(row: Row, behind: bool) -> str:
+    """The worst thing about the project."""
+    if row.conflicts:
+        return "conflicted"
+    if row.update_in_progress or row.merge_in_progress:
+        return "updating"
+    if row.count(ERROR):
+        return "failing"
+    if row.count(WARNING):
+        return "warning"
+    return "lagging" if behind else "current"
+
+
+def _rank(row: Row) -> tuple[int, int, int, int, str]:
+    return (
+        STATES.index(row.state),
+        -row.count(ERROR),
+        -row.count(WARNING),
+        -(row.lag or 0),
+        row.path,
+    )
+
+
+def status(paths: Sequence[str], *, depth: int = 1, clones: Iterable[str] = ()) -> FleetReport:
+    """Inspect every project found under `paths`; rows worst first."""
+    versions = Versions(clones)
+    found = discover(paths, depth)
+    workers = min(32, 4 * (os.cpu_count() or 1))  # git subprocesses: threads wait, not compute
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(_inspect_safely, found))
+    rows = [_with_version(r, f, versions) for r, f in zip(rows, found, strict=True)]
+    return FleetReport(sorted(rows, key=_rank))
+
+
+def _inspect_safely(found: _Found) -> Row:
+    """A project git or the file system cannot read is a failing row naming why, not the end
+    of the report."""
+    try:
+        return inspect(found)
+    except (DlgenError, OSError) as e:
+        return Row(found.shown, "failing", note=f"cannot inspect: {e}", unreadable=True)
