@@ -1,6 +1,8 @@
 """The generated project's training loop against the same loop written by hand, pytorch/examples
-style: same model, data, batch size, AdamW, warm-up + cosine schedule, gradient clipping, one
-validation pass and one checkpoint, fp32 on the CPU (no AMP), one thread.
+style: same model, data, batch size, AdamW, warm-up + cosine schedule, gradient clipping, a log
+line every `train.log_every_steps` steps (loss, lr, samples/s to a JSONL file, and to TensorBoard
+when the project uses it), one validation pass and one checkpoint, fp32 on the CPU (no AMP), one
+thread.
 
 Each loop runs one epoch of SHORT and of LONG optimizer steps, in alternating order, ROUNDS times;
 the medians give each loop's marginal cost per step, (t(LONG) - t(SHORT)) / (LONG - SHORT), and
@@ -19,9 +21,10 @@ import sys
 from pathlib import Path
 
 PROBE = r"""
-import math, statistics, tempfile, time
+import json, math, statistics, tempfile, time
 from pathlib import Path
 import torch
+import {pkg}.tracking
 from torch.utils.data import DataLoader
 from {pkg}.config import load_config
 from {pkg}.data.prepare import prepare
@@ -57,8 +60,16 @@ def hand_written(steps):
         return 0.5 * (1 + math.cos(math.pi * min((step - warmup) / max(steps - warmup, 1), 1)))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    run_dir = tmp / f"hand-{{next(runs)}}"
+    run_dir.mkdir()
+    log = (run_dir / "metrics.jsonl").open("w")
+    writer = None
+    if hasattr({pkg}.tracking, "TensorBoardTracker"):
+        from torch.utils.tensorboard import SummaryWriter
+        writer = SummaryWriter(log_dir=str(run_dir / "tensorboard"))
+    every = config.train.log_every_steps
     model.train()
-    done = 0
+    done, tic = 0, time.perf_counter()
     while done < steps:
         for inputs, targets in train_loader:
             optimizer.zero_grad(set_to_none=True)
@@ -68,6 +79,15 @@ def hand_written(steps):
             optimizer.step()
             scheduler.step()
             done += 1
+            if done % every == 0:
+                record = {{"train_loss": loss.item(), "lr": scheduler.get_last_lr()[0],
+                          "samples_per_s": every * len(inputs) / (time.perf_counter() - tic)}}
+                log.write(json.dumps({{"step": done, **record}}) + "\n")
+                log.flush()
+                if writer is not None:
+                    for key, value in record.items():
+                        writer.add_scalar(key, value, done)
+                tic = time.perf_counter()
             if done == steps:
                 break
     model.eval()
@@ -76,8 +96,9 @@ def hand_written(steps):
         for inputs, targets in val_loader:
             total += loss_fn(model(inputs), targets).item() * len(targets)
             count += len(targets)
-    run_dir = tmp / f"hand-{{next(runs)}}"
-    run_dir.mkdir()
+    log.close()
+    if writer is not None:
+        writer.close()
     torch.save({{"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(), "val_loss": total / count}},
                run_dir / "last.pt")
