@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -60,21 +62,57 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: i
     return proc.stdout
 
 
+def build_venv(venv: Path, requirements: list[str], say: Callable[[str], None]) -> None:
+    """Create `venv` with `requirements`, saying what pip does as it goes: the first run of the
+    suite spends minutes here, and a silent terminal looks hung."""
+    start = time.monotonic()
+    say(f"building the e2e venv {venv} (first run only: {len(requirements)} packages, minutes)")
+    shutil.rmtree(venv, ignore_errors=True)
+    run([sys.executable, "-m", "venv", str(venv)], cwd=REPO)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--progress-bar", "off"]
+    for cmd in ([*pip, "--upgrade", "pip"], [*pip, *requirements]):
+        tail: deque[str] = deque(maxlen=40)
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                tail.append(line)
+                if line.startswith(("Collecting", "Installing", "Successfully")):
+                    say(f"  [{time.monotonic() - start:4.0f} s] {line.rstrip()}")
+        if proc.returncode != 0:
+            pytest.fail(f"`{' '.join(cmd)}` exited {proc.returncode}\n{''.join(tail)}")
+    say(f"e2e venv ready in {time.monotonic() - start:.0f} s")
+
+
 @pytest.fixture(scope="session")
-def shared_venv() -> Path:
+def shared_venv(pytestconfig: pytest.Config) -> Path:
     """The venv with the heavy dependencies (DLGEN_E2E_VENV, default .e2e/venv), built once."""
     venv = Path(os.environ.get("DLGEN_E2E_VENV", REPO / ".e2e" / "venv"))
     stamp = venv / "dlgen-requirements.sha256"
     digest = hashlib.sha256("\n".join(HEAVY).encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return venv
-    shutil.rmtree(venv, ignore_errors=True)
-    run([sys.executable, "-m", "venv", str(venv)], cwd=REPO)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-    run([*pip, "--upgrade", "pip"], cwd=REPO)
-    run([*pip, *HEAVY], cwd=REPO, timeout=1800)
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    terminal = pytestconfig.pluginmanager.getplugin("terminalreporter")
+
+    def say(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            terminal.write_line(line)
+
+    build_venv(venv, HEAVY, say)
     stamp.write_text(digest)
     return venv
+
+
+def user_path() -> str:
+    """The PATH a user's fresh shell has: no virtual environment on it (the system python3, git,
+    make), plus a directory holding only `dlgen`, as a pipx install would leave it."""
+    return os.pathsep.join(
+        entry
+        for entry in os.environ["PATH"].split(os.pathsep)
+        if entry and not (Path(entry).parent / "pyvenv.cfg").exists()
+    )
 
 
 @pytest.fixture(scope="session")
@@ -90,18 +128,24 @@ def dlgen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def e2e_env(
-    shared_venv: Path, tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path
+    tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path
 ) -> Iterator[dict[str, str]]:
-    """PATH with the shared venv and dlgen; pre-commit's hook environments shared across cases."""
+    """A fresh shell's environment: no venv on PATH or activated, only `dlgen` added;
+    pre-commit's hook environments shared across cases."""
     home = tmp_path_factory.mktemp("e2e-home")
     (home / ".gitconfig").write_text(
         "[user]\n\tname = E2E\n\temail = e2e@example.com\n[init]\n\tdefaultBranch = main\n"
     )
-    dlgen_bin = Path(sys.executable).parent
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "VIRTUAL_ENV"))}
+    dlgen_bin = tmp_path_factory.mktemp("dlgen-bin")
+    (dlgen_bin / "dlgen").symlink_to(Path(sys.executable).parent / "dlgen")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_", "VIRTUAL_ENV", "CONDA_", "PYTHONPATH", "PYTHONHOME"))
+    }
     env.update(
         {
-            "PATH": f"{shared_venv / 'bin'}{os.pathsep}{dlgen_bin}{os.pathsep}{os.environ['PATH']}",
+            "PATH": f"{dlgen_bin}{os.pathsep}{user_path()}",
             "HOME": str(home),
             "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
             "PRE_COMMIT_HOME": str(

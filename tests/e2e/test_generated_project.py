@@ -74,9 +74,15 @@ def test_generated_project(
     run([py, "-m", "ruff", "check", "."], cwd=project, env=e2e_env)
     run([py, "-m", "ruff", "format", "--check", "."], cwd=project, env=e2e_env)
     run([py, "-m", "mypy"], cwd=project, env=e2e_env)
-    run([py, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, env=e2e_env)
-    # The project's own e2e tests: `dvc repro` in a copy, and torchrun with 2 processes (gloo).
-    run([py, "-m", "pytest", "-q", "-m", "e2e", "-p", "no:cacheprovider"], cwd=project, env=e2e_env)
+    # The tests as documented, from a shell with nothing activated: the Makefile's targets, or
+    # (uv projects: no uv here) the CI jobs' commands. The project's e2e tests run `dvc repro` in
+    # a copy, and torchrun with 2 processes (gloo).
+    if MATRIX[case].get("env_manager") == "uv":
+        suites = [[".venv/bin/pytest"], [".venv/bin/pytest", "-m", "e2e"]]
+    else:
+        suites = [["make", "test"], ["make", "test-e2e"]]
+    for suite in suites:
+        run(suite, cwd=project, env=e2e_env)
     run(
         [py, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"],
         cwd=project,
@@ -105,7 +111,8 @@ def validate(project: Path, venv: Path, env: dict[str, str]) -> None:
 
 
 def test_readme_commands_train_and_test(tmp_path: Path, e2e_env: dict[str, str]) -> None:
-    """The generated README's two commands, exactly, in a fresh .venv of the project's own."""
+    """The generated README's commands, exactly, in a fresh .venv of the project's own, each
+    from a fresh shell with no venv activated or on PATH."""
     project = generate(tmp_path / "readme-proj", {}, e2e_env)
     readme = (project / "README.md").read_text().split("```bash\n", 1)[1].split("```", 1)[0]
     first, second = readme.strip().splitlines()
@@ -114,6 +121,12 @@ def test_readme_commands_train_and_test(tmp_path: Path, e2e_env: dict[str, str])
     assert (project / "runs" / "train" / "last.pt").is_file()
     run(["bash", "-c", second], cwd=project, env=e2e_env)
     assert (project / ".git" / "hooks" / "pre-commit").is_file()
+    run(["make", "test-e2e"], cwd=project, env=e2e_env)
+    # The pipeline, through make and through the venv's dvc directly, as the README says.
+    run(["make", "repro"], cwd=project, env=e2e_env)
+    assert (project / "reports" / "metrics.json").is_file()
+    assert "up to date" in run([".venv/bin/dvc", "status"], cwd=project, env=e2e_env)
+    run([".venv/bin/dvc", "exp", "run", "-S", "train.epochs=1"], cwd=project, env=e2e_env)
 
 
 def test_published_hook_through_pre_commit_try_repo(
