@@ -118,13 +118,16 @@ def test_readme_commands_train_and_test(tmp_path: Path, e2e_env: dict[str, str])
     first, second = readme.strip().splitlines()
     assert (first, second) == ("make install && make train-smoke", "make test")
     run(["bash", "-c", first], cwd=project, env=e2e_env, timeout=1800)
-    assert (project / "runs" / "train" / "last.pt").is_file()
+    assert (project / "runs" / "smoke" / "last.pt").is_file()
     run(["bash", "-c", second], cwd=project, env=e2e_env)
     assert (project / ".git" / "hooks" / "pre-commit").is_file()
     run(["make", "test-e2e"], cwd=project, env=e2e_env)
     # The pipeline, through make and through the venv's dvc directly, as the README says.
+    # The smoke run has its own run dir: the full training after it is a fresh run, not a
+    # resume refused for its changed config.
     run(["make", "repro"], cwd=project, env=e2e_env)
     assert (project / "reports" / "metrics.json").is_file()
+    assert (project / "runs" / "train" / "last.pt").is_file()
     assert "up to date" in run([".venv/bin/dvc", "status"], cwd=project, env=e2e_env)
     run([".venv/bin/dvc", "exp", "run", "-S", "train.epochs=1"], cwd=project, env=e2e_env)
 
