@@ -21,7 +21,7 @@ from dlgen.errors import (
     InputError,
     ProcessError,
 )
-from dlgen.template_branch import TRAILER_VERSION, locate, ref
+from dlgen.template_branch import locate, not_a_render, ref
 
 ERROR, WARNING = "error", "warning"
 ENFORCEMENT, MARKERS = "enforcement", "conflict markers"  # what an Ignore switches off
@@ -420,15 +420,7 @@ def branch_findings(log: str, branch: str) -> list[Finding]:
     found = []
     for entry in filter(None, log.split("\0")):
         sha, parents, email, body = entry.split("\x01", 3)
-        why = (
-            "a merge commit"
-            if len(parents.split()) > 1
-            else f"authored by {email}"
-            if email != git.DLGEN_AUTHOR["GIT_AUTHOR_EMAIL"]
-            else "missing dlgen trailers"
-            if f"{TRAILER_VERSION}: " not in body
-            else None
-        )
+        why = not_a_render(parents, email, body)
         if why:
             found.append(
                 Finding(

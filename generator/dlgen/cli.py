@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -22,6 +23,20 @@ _data = click.option(
     help="Answer a question (repeatable).",
 )
 _project = click.argument("path", type=_PATH, default=".", required=False)
+
+
+def _format(*more: str) -> Callable[[Any], Any]:
+    """`--format text|json[|more]`, as every reporting command spells it."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json", *more]),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )
+
+
 _trust = click.option(
     "--trust",
     is_flag=True,
@@ -205,14 +220,7 @@ def new(
     )
 )
 @click.argument("template", required=False, metavar="[T]")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format()
 def templates(template: str | None, fmt: str) -> int:
     """List templates, or show T's questions.
 
@@ -247,14 +255,7 @@ def templates(template: str | None, fmt: str) -> int:
     )
 )
 @_project
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format()
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
 def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
@@ -300,14 +301,7 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
     metavar="[SOURCE=]CLONE",
     help="A local clone of a git template: its newest tag is the newest version (repeatable).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format("markdown")
 @click.option("--strict", is_flag=True, help="Warnings fail a project, as in `check --strict`.")
 @click.option(
     "--exit-code",

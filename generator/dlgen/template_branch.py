@@ -312,15 +312,18 @@ def impure(top: Path, tip: str) -> tuple[str, str] | None:
     log = git.git(["log", "-z", "--format=%H%x01%P%x01%ae%x01%B", tip, "--"], top)
     for entry in filter(None, log.split("\0")):
         sha, parents, email, body = entry.split("\x01", 3)
-        why = (
-            "a merge commit"
-            if len(parents.split()) > 1
-            else f"authored by {email}"
-            if email != git.DLGEN_AUTHOR["GIT_AUTHOR_EMAIL"]
-            else "missing dlgen trailers"
-            if f"{TRAILER_VERSION}: " not in body
-            else None
-        )
+        why = not_a_render(parents, email, body)
         if why:
             return sha, why
+    return None
+
+
+def not_a_render(parents: str, email: str, body: str) -> str | None:
+    """Why a commit (its parents, author email, message) is not a pristine render; else None."""
+    if len(parents.split()) > 1:
+        return "a merge commit"
+    if email != git.DLGEN_AUTHOR["GIT_AUTHOR_EMAIL"]:
+        return f"authored by {email}"
+    if f"{TRAILER_VERSION}: " not in body:
+        return "missing dlgen trailers"
     return None
