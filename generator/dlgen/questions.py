@@ -9,14 +9,11 @@ in question order, as copier does; an expression that cannot be evaluated here c
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from dlgen.errors import InputError
 
@@ -52,60 +49,22 @@ class Question:
         return text
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader that reads copier's custom tags (!include) as nulls."""
-
-
-_Loader.add_multi_constructor("!", lambda _loader, _suffix, _node: None)
-
-
-def _choices(raw: Any) -> tuple[str, ...]:
-    """The values a user may pass with --data: copier's list, [label, value] pairs, or mapping."""
-    if isinstance(raw, dict):
-        values = [v.get("value") if isinstance(v, dict) else v for v in raw.values()]
-    elif isinstance(raw, list):
-        values = [v[-1] if isinstance(v, list) and v else v for v in raw]
-    elif raw:
-        return (str(raw),)  # a Jinja expression copier renders
-    else:
-        return ()
-    return tuple(str(v) for v in values)
-
-
-def _question(name: str, spec: Any) -> Question:
-    if not isinstance(spec, dict):  # `name: value` declares a question with that default
-        return Question(name, default=spec, type=type(spec).__name__ if spec is not None else "str")
-    return Question(
-        name,
-        help=str(spec.get("help") or "").strip(),
-        type=str(spec.get("type") or "str"),
-        choices=_choices(spec.get("choices")),
-        default=spec.get("default", MISSING),
-        when=spec.get("when", True),
-    )
-
-
 def read(template_dir: Path, flavour: str | None = None) -> tuple[Question, ...]:
-    """The questions of the template in `template_dir`, in the order they are asked."""
-    from dlgen.templates import pick_flavour
+    """The questions of the template in `template_dir`, in the order they are asked, as
+    `templates.read_questions` reads them, with the values --data may give for each choice."""
+    from dlgen.templates import read_questions
 
-    if pick_flavour(template_dir, flavour) == "cookiecutter":  # every variable has a default
-        data = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
-        return tuple(
-            Question(k, choices=tuple(map(str, v)) if isinstance(v, list) else (), default=v)
-            for k, v in data.items()
-            if not k.startswith("_")
+    return tuple(
+        Question(
+            q.name,
+            help=q.help.strip(),
+            type=q.type,
+            choices=tuple(str(c.value) for c in q.choices),
+            default=MISSING if q.required else q.default,
+            when=q.when,
         )
-    path = template_dir / "copier.yml"
-    if not path.is_file():
-        path = template_dir / "copier.yaml"
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
-    except yaml.YAMLError as e:
-        raise InputError(f"{path} is not valid YAML: {e}") from e
-    if not isinstance(data, dict):
-        return ()
-    return tuple(_question(k, v) for k, v in data.items() if isinstance(k, str) and k[:1] != "_")
+        for q in read_questions(template_dir, flavour)
+    )
 
 
 def _truthy(value: Any) -> bool:

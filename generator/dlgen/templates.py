@@ -338,19 +338,27 @@ def _cookiecutter_question(name: str, value: Any, prompt: Any) -> Question:
     return Question(name, kind, str(prompt or ""), (), value)
 
 
-def read_questions(template_dir: Path) -> tuple[Question, ...]:
-    """The questions of a copier (or cookiecutter) template in their order, without rendering."""
+def read_questions(template_dir: Path, flavour: str | None = None) -> tuple[Question, ...]:
+    """The questions of a copier (or cookiecutter) template in their order, without rendering.
+
+    The one reader of questions: `dlgen templates T` shows them, `dlgen new` finds the unanswered
+    ones (`questions.read`). `flavour` picks one of a template that has both files.
+    """
     import json
 
     import yaml
 
-    for name in ("copier.yml", "copier.yaml"):
+    copier_first = not flavours(template_dir) or pick_flavour(template_dir, flavour) == "copier"
+    for name in ("copier.yml", "copier.yaml") if copier_first else ():
         path = template_dir / name
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             data: dict[str, Any] = {}
-            for doc in yaml.load_all(text, Loader=_meta_loader()):  # copier merges documents
-                data.update(doc if isinstance(doc, dict) else {})
+            try:
+                for doc in yaml.load_all(text, Loader=_meta_loader()):  # copier merges documents
+                    data.update(doc if isinstance(doc, dict) else {})
+            except yaml.YAMLError as e:
+                raise InputError(f"{path} is not valid YAML: {e}") from e
             return tuple(
                 _copier_question(k, v)
                 for k, v in data.items()
