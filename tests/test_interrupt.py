@@ -29,7 +29,8 @@ echo "$n" > "$DLGEN_TEST_COUNT"
 printf '%s\\n' "$n $*" >> "$DLGEN_TEST_LOG"
 if [ "$n" = "$DLGEN_TEST_AT" ]; then
   case "$DLGEN_TEST_DO" in
-    fail) echo "fatal: injected failure" >&2; exit 128 ;;
+    fail) echo "fatal: injected failure" >&2
+          printf 'end %s 128\n' "$n" >> "$DLGEN_TEST_LOG"; exit 128 ;;
     kill-before) kill -9 "$PPID" ;;
   esac
 fi
