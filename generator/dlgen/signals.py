@@ -47,6 +47,22 @@ def raising(signums: tuple[signal.Signals, ...] = TERMINATING) -> Iterator[None]
     previous = {s: signal.signal(s, handler) for s in signums}
     try:
         yield
+    except Exception as e:
+        if _terminal_gone(e):  # the write lost the race with the SIGHUP of a closed terminal
+            raise Signalled(signal.SIGHUP) from e
+        raise
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
+
+
+def _terminal_gone(error: BaseException) -> bool:
+    """Whether `error` (or what caused it) is EIO from a terminal that was closed under us."""
+    import errno
+
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and link not in chain:  # a chain can loop back on itself
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    return any(isinstance(e, OSError) and e.errno == errno.EIO for e in chain)
