@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +116,40 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, bytes, int]]:
         st = path.lstat()
         snap[str(rel)] = (st.st_mode, path.read_bytes(), st.st_mtime_ns)
     return snap
+
+
+def on_terminal(
+    args: list[str],
+    cwd: Path,
+    answer: Callable[[bytes], bytes | None],
+    *,
+    poll: float = 0.5,
+    timeout: float = 60,
+) -> tuple[int, bytes]:
+    """Run `dlgen ARGS` in `cwd` on a real pseudo-terminal; whenever it waits for input,
+    `answer(screen so far)` gives the keys to type (None: type nothing). (exit code, screen)."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: dlgen on the terminal
+        os.chdir(cwd)
+        os.execv(sys.executable, [sys.executable, "-m", "dlgen", *args])
+    screen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], poll)[0]:
+            keys = answer(screen)
+            if keys:
+                os.write(fd, keys)
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), screen

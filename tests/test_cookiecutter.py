@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, dlgen, git, invoke
+from tests.helpers import TemplateRepo, dlgen, git, invoke, on_terminal
 
 CC = {
     "cookiecutter.json": json.dumps(
@@ -309,10 +309,6 @@ def test_cookiecutter_new_question_is_asked_on_a_terminal(
     tmp_path: Path, template_factory: Callable[..., TemplateRepo]
 ) -> None:
     """A real pseudo-terminal: only the question v2 adds is asked, with its prompt and choices."""
-    import os
-    import pty
-    import select
-    import time
 
     tpl = template_factory(CC)
     tpl.release("v1")
@@ -333,27 +329,11 @@ def test_cookiecutter_new_question_is_asked_on_a_terminal(
         }
     )
     tpl.release("v2")
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: dlgen on the terminal
-        os.chdir(dst)
-        os.execv(sys.executable, [sys.executable, "-m", "dlgen", "update"])
-    screen, typed = b"", [b"gitlab\r"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            if typed and b"Which CI service" in screen:
-                os.write(fd, typed.pop(0))
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        screen += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, screen.decode(errors="replace")
+    typed = [b"gitlab\r"]
+    code, screen = on_terminal(
+        ["update"], dst, lambda s: typed.pop(0) if typed and b"Which CI service" in s else None
+    )
+    assert code == 0, screen.decode(errors="replace")
     assert b"github, gitlab" in screen and b"license" not in screen
     assert (dst / "CI.txt").read_text() == "gitlab\n"
     assert yaml.safe_load((dst / ".dlgen.yml").read_text())["answers"]["ci"] == "gitlab"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, dlgen, git, invoke, tree_snapshot
+from tests.helpers import TemplateRepo, dlgen, git, invoke, on_terminal, tree_snapshot
 
 SIMPLE = {
     "copier.yml": "name:\n  type: str\n  default: demo\nflag:\n  type: bool\n  default: false\n",
@@ -473,31 +473,10 @@ def test_template_in_a_repository_subdirectory_at_a_ref(
 @pytest.mark.slow
 def test_interactive_questionnaire_in_a_terminal(tmp_path: Path) -> None:
     """copier's questionnaire on a real pseudo-terminal: Enter takes each default."""
-    import pty
-    import select
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: dlgen on the terminal
-        os.execv(
-            sys.executable,
-            [sys.executable, "-m", "dlgen", "new", str(tmp_path / "p"), "--no-hooks"],
-        )
-    screen = b""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.3)
-        if not ready:
-            os.write(fd, b"\r")  # the prompt waits: take its default
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        screen += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, screen[-2000:]
+    # whenever the prompt waits, Enter takes its default
+    code, screen = on_terminal(["new", "p", "--no-hooks"], tmp_path, lambda _: b"\r", poll=0.3)
+    assert code == 0, screen[-2000:]
     assert b"SLURM sbatch script" in screen  # the last question was asked
     record = yaml.safe_load((tmp_path / "p/.dlgen.yml").read_text())
     assert record["answers"]["task"] == "image_classification"

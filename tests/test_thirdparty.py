@@ -9,17 +9,15 @@ like scientific-python/cookie (`.gitattributes` with `export-subst` and `export-
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, commit_all, git, invoke, tree_snapshot
+from tests.helpers import TemplateRepo, commit_all, git, invoke, on_terminal, tree_snapshot
 
 EXTENSION = """from jinja2.ext import Extension
 
@@ -378,33 +376,16 @@ def test_computed_variable_cannot_be_set(newq_proj: Path, tmp_path: Path) -> Non
 def test_update_asks_only_the_new_question_on_a_terminal(newq_proj: Path) -> None:
     """A real pseudo-terminal: the new question is asked with its help and validator; the
     answered one is not asked again."""
-    import pty
-    import select
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: dlgen on the terminal
-        os.chdir(newq_proj)
-        os.execv(sys.executable, [sys.executable, "-m", "dlgen", "update"])
-    screen = b""
     # the default MIT stands in the input: erase it, type one letter (the validator refuses
     # it), then erase that and give an accepted answer
     typed: list[bytes] = [b"\x7f\x7f\x7fx\r", b"\x7fGPL\r"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            if typed and b"Which licence applies" in screen:
-                os.write(fd, typed.pop(0))
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        screen += chunk
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, screen[-2000:]
+    code, screen = on_terminal(
+        ["update"],
+        newq_proj,
+        lambda s: typed.pop(0) if typed and b"Which licence applies" in s else None,
+    )
+    assert code == 0, screen[-2000:]
     assert b"licence needs two letters" in screen, screen.decode(errors="replace")
     assert b"The project name" not in screen  # answered in v1: not asked again
     record = yaml.safe_load((newq_proj / ".dlgen.yml").read_text())
