@@ -16,6 +16,7 @@ from typing import Any
 
 from dlgen import answers, git, names, template_branch, templates
 from dlgen.errors import InputError, ProcessError, UnsafeStateError
+from dlgen.project import locate_clean
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,9 @@ def adopt(
     the template's tasks, extensions or hooks; `flavour` picks copier or cookiecutter for a
     template that has both.
     """
-    from dlgen.new import make_record
     from dlgen.render import render
-    from dlgen.update import guard_repository
 
-    project = project.resolve()
-    top, prefix = guard_repository(project)
+    project, top, prefix = locate_clean(project)
     given = dict(data or {})
     ref = None
     if (project / answers.RECORD_NAME).exists():
@@ -82,7 +80,7 @@ def adopt(
         rendered = render(
             source, Path(tmp) / "render", given, defaults=True, trust=trust, flavour=flavour
         )
-        record = replace(make_record(source, rendered, project), branch=branch)
+        record = replace(answers.from_render(source, rendered, project), branch=branch)
         answers.save(Path(tmp) / "render", record)
         render_commit = template_branch.commit_render(
             top, Path(tmp) / "render", record, parent=None, prefix=prefix
@@ -91,21 +89,10 @@ def adopt(
         template_branch.advance(top, branch, render_commit, old=None)
     except ProcessError as e:  # e.g. a project nested in another: dlgen/templates/a beside a/b
         raise UnsafeStateError(f"cannot create branch {branch}: {e.stderr.strip()}") from e
-    git.git(
-        [
-            "merge",
-            "--quiet",
-            "--strategy=ours",
-            "--allow-unrelated-histories",
-            "--no-commit",
-            template_branch.ref(branch),
-        ],
-        top,
-    )
+    git.merge_ours(template_branch.ref(branch), top)
     answers.save(project, record)
-    git.git(["add", "--", prefix + answers.RECORD_NAME], top)
-    message = f"Adopt template {record.template} {record.template_version} (dlgen adopt)"
-    git.git(["commit", "--quiet", "--no-verify", "-m", message], top)
+    git.add([prefix + answers.RECORD_NAME], top)
+    git.commit(f"Adopt template {record.template} {record.template_version} (dlgen adopt)", top)
     return AdoptResult(record.template, record.template_version, git.rev_parse("HEAD", top) or "")
 
 
