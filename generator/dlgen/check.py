@@ -21,7 +21,6 @@ from dlgen.errors import (
     InputError,
     ProcessError,
 )
-from dlgen.project import prefix_of
 from dlgen.template_branch import locate, not_a_render, ref
 
 ERROR, WARNING = "error", "warning"
@@ -253,7 +252,7 @@ def _merged_render(
     top = git.toplevel(project)
     if top is None:
         return None, None
-    prefix = prefix_of(project.resolve(), top)
+    prefix = git.prefix_of(project.resolve(), top)
     base = locate(top, prefix, record.branch, record=record).base(record.template_version)
     if base is None:
         return None, None

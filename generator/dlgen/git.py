@@ -436,6 +436,12 @@ def forget_merge(cwd: Path) -> None:
 # --- and write beyond the sections above, one function per command line -------------------------
 
 
+def prefix_of(path: Path, top: Path) -> str:
+    """`path`'s place in the work tree `top` as `git rev-parse --show-prefix` says it, without a
+    call: '' at the root, else 'a/b/'. Both paths resolved."""
+    return "" if path == top else path.relative_to(top).as_posix() + "/"
+
+
 def fetch_quietly(remote: str, refspec: str, cwd: Path) -> bool:
     """Fetch one refspec, no tags, no submodules, no FETCH_HEAD; False when it failed (offline)."""
     args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, refspec]

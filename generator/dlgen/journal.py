@@ -16,7 +16,10 @@ from pathlib import Path
 
 from dlgen import answers, git, template_branch
 from dlgen.errors import DlgenError, ProcessError, StepError, UnsafeStateError
-from dlgen.project import Project, locate
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `dlgen status` imports this module
+if TYPE_CHECKING:
+    from dlgen.project import Project
 
 ORIG_TEMPLATE = "refs/dlgen/orig-template"  # the abort refs of the `dlgen/template` project
 ORIG_HEAD = "refs/dlgen/orig-head"
@@ -156,6 +159,8 @@ def roll_back(proj: Project, error: BaseException) -> None:
 def abort(path: Path) -> None:
     """Undo dlgen's update in progress, and only that: work tree, index, HEAD, template branch
     and .dlgen.yml as before it; the user's own merge, or a committed update, is refused."""
+    from dlgen.project import locate
+
     project, top, prefix = locate(path)
     branch = _recorded_branch(project, top, prefix)
     orig_template_ref, orig_head_ref = abort_refs(branch)

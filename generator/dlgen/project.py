@@ -35,18 +35,13 @@ class Project:
         return self.prefix + answers.RECORD_NAME
 
 
-def prefix_of(root: Path, top: Path) -> str:
-    """The project's path inside its repository: '' at the work tree's root, else 'a/b/'."""
-    return "" if root == top else root.relative_to(top).as_posix() + "/"
-
-
 def locate(path: Path) -> tuple[Path, Path, str]:
     """(root, top, prefix) of the project at `path`; outside a git work tree is exit 3."""
     root = path.resolve()
     top = git.toplevel(root)
     if top is None:
         raise UnsafeStateError(f"{root} is not in a git repository")
-    return root, top, prefix_of(root, top)
+    return root, top, git.prefix_of(root, top)
 
 
 def load(path: Path) -> Project:
