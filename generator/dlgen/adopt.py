@@ -56,17 +56,9 @@ def adopt(
     from dlgen.render import render
 
     project, top, prefix = locate_clean(project)
-    given = dict(data or {})
-    ref = None
-    if (project / answers.RECORD_NAME).exists():
-        existing = answers.load(project)
-        template = template or existing.template
-        ref = existing.template_commit if template == existing.template else None
-        given = {**existing.answers, **given}
-        flavour = flavour or existing.flavour
-        if branch is None and existing.branch != answers.DEFAULT_BRANCH:
-            branch = existing.branch
-    branch = branch or template_branch.branch_for(prefix)
+    template, ref, given, flavour, branch = what_to_adopt(
+        project, prefix, template, dict(data or {}), flavour, branch
+    )
     refuse_linked(top, prefix, branch)
     if template is None:
         raise InputError("which template? pass --template NAME|PATH|URL[@REF]")
@@ -85,6 +77,37 @@ def adopt(
         render_commit = template_branch.commit_render(
             top, Path(tmp) / "render", record, parent=None, prefix=prefix
         )
+    record_as_merged(project, top, prefix, render_commit, record)
+    return AdoptResult(record.template, record.template_version, git.rev_parse("HEAD", top) or "")
+
+
+def what_to_adopt(
+    project: Path,
+    prefix: str,
+    template: str | None,
+    given: dict[str, Any],
+    flavour: str | None,
+    branch: str | None,
+) -> tuple[str | None, str | None, dict[str, Any], str | None, str]:
+    """(template, ref, answers, flavour, branch): a `.dlgen.yml` already there fills what the
+    user did not give; the branch defaults to the one for the project's path."""
+    ref = None
+    if (project / answers.RECORD_NAME).exists():
+        existing = answers.load(project)
+        template = template or existing.template
+        ref = existing.template_commit if template == existing.template else None
+        given = {**existing.answers, **given}
+        flavour = flavour or existing.flavour
+        if branch is None and existing.branch != answers.DEFAULT_BRANCH:
+            branch = existing.branch
+    return template, ref, given, flavour, branch or template_branch.branch_for(prefix)
+
+
+def record_as_merged(
+    project: Path, top: Path, prefix: str, render_commit: str, record: answers.Record
+) -> None:
+    """Create the branch at the render, merge it with `-s ours`, commit the project's record."""
+    branch = record.branch
     try:
         template_branch.advance(top, branch, render_commit, old=None)
     except ProcessError as e:  # e.g. a project nested in another: dlgen/templates/a beside a/b
@@ -93,7 +116,6 @@ def adopt(
     answers.save(project, record)
     git.add([prefix + answers.RECORD_NAME], top)
     git.commit(f"Adopt template {record.template} {record.template_version} (dlgen adopt)", top)
-    return AdoptResult(record.template, record.template_version, git.rev_parse("HEAD", top) or "")
 
 
 def refuse_linked(top: Path, prefix: str, branch: str) -> None:
