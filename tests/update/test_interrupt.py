@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, build_file_tree, commit_all, git, invoke
-from tests.test_update_safety import repo_state
+from tests.helpers import TemplateRepo, build_file_tree, commit_all, git, invoke, repo_state
 
 WRAPPER = """#!/bin/sh
 # dlgen's git calls, counted and logged; at call $DLGEN_TEST_AT: kill dlgen before the call
