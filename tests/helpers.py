@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from dlgen.cli import main
 
 
@@ -198,3 +200,16 @@ def repo_state(proj: Path, *, exact: bool = True) -> tuple[object, ...]:
         git("status", "--porcelain", "--ignored", cwd=proj),
         tree,
     )
+
+
+def up(proj: Path, *args: str) -> tuple[int, str, str]:
+    """`dlgen update proj *args` in this process: (exit code, stdout, stderr)."""
+    r = invoke("update", str(proj), *args)
+    return r.code, r.out, r.err
+
+
+def edit_record(project: Path, change: Callable[[dict], None]) -> None:  # type: ignore[type-arg]
+    """Load the project's .dlgen.yml, let `change` edit the data, write it back."""
+    data = yaml.safe_load((project / ".dlgen.yml").read_text())
+    change(data)
+    (project / ".dlgen.yml").write_text(yaml.safe_dump(data, sort_keys=False))

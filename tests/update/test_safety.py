@@ -1,17 +1,16 @@
-"""`dlgen update` where teams really work (issue #8): ignored data is a hard wall, --abort undoes
+"""`dlgen update` where teams really work: ignored data is a hard wall, --abort undoes
 dlgen's update and nothing else, a refused git step is an error, a dry run moves no ref, and the
 refusals a careful tool makes. Real git, real copier; each refusal proves nothing changed."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, commit_all, git, invoke, repo_state, state
+from tests.helpers import TemplateRepo, commit_all, git, repo_state, state, up
 
 V1: dict[str, str | bytes] = {
     "copier.yml": "name:\n  default: demo\n",
@@ -23,26 +22,6 @@ V1: dict[str, str | bytes] = {
     "assets/weights.bin": b"\x00\x01v1",
     ".gitignore": "*.log\n",
 }
-
-
-@pytest.fixture
-def tpl(template_factory: Callable[..., TemplateRepo]) -> TemplateRepo:
-    t = template_factory(V1, name="tpl")
-    t.release("v1")
-    return t
-
-
-@pytest.fixture
-def proj(tmp_path: Path, tpl: TemplateRepo) -> Path:
-    dst = tmp_path / "proj"
-    result = invoke("new", str(dst), "--template", f"{tpl.root}@v1", "--defaults", "--no-hooks")
-    assert result.code == 0, result.err
-    return dst
-
-
-def up(proj: Path, *args: str) -> tuple[int, str, str]:
-    r = invoke("update", str(proj), *args)
-    return r.code, r.out, r.err
 
 
 def refused_unchanged(proj: Path, expect: int, *names: str, args: tuple[str, ...] = ()) -> str:
