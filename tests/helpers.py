@@ -213,3 +213,8 @@ def edit_record(project: Path, change: Callable[[dict], None]) -> None:  # type:
     data = yaml.safe_load((project / ".dlgen.yml").read_text())
     change(data)
     (project / ".dlgen.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def listing(root: Path) -> list[str]:
+    """Every path under `root`, relative, sorted."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
