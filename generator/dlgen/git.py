@@ -530,3 +530,29 @@ def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
     head, _, body = out.partition("\n")
     sha, _, time = head.partition(" ")
     return (sha, int(time), body) if sha else None
+
+
+def stage_under(prefix: str, cwd: Path) -> str:
+    """Stage every change under `prefix` (new, changed, deleted; not ignored files) and return
+    the index's tree."""
+    git(["add", "--all", "--", prefix or "."], cwd)
+    return git(["write-tree"], cwd).strip()
+
+
+def numstat(a: str, b: str, path: str, cwd: Path) -> tuple[int, int] | None:
+    """(lines added, lines removed) in `path` from `a` to `b`; None for a binary file."""
+    out = git(["diff", "--numstat", "--no-renames", a, b, "--", path], cwd).split("\t")
+    if len(out) < 3 or out[0] == "-":
+        return None
+    return int(out[0]), int(out[1])
+
+
+def add_all(paths: Sequence[str], cwd: Path) -> None:
+    """Stage `paths` as the work tree has them, deleted ones as deletions (literal paths)."""
+    if paths:
+        proc.run(
+            ["git", "add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul"],
+            cwd=cwd,
+            env=_env({"GIT_LITERAL_PATHSPECS": "1"}),
+            stdin="\0".join(paths) + "\0",
+        )

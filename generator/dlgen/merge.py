@@ -7,11 +7,12 @@ rollback undoes it with the merge.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from dlgen import answers, git, journal, lifecycle, templates
+from dlgen import answers, git, journal, migrations
 from dlgen.errors import ProcessError, StepError, UnsafeStateError
+from dlgen.migrations import Migration
 from dlgen.project import Project
 
 
@@ -67,20 +68,64 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
             )
 
 
-def start_merge(proj: Project, new: str, record: answers.Record) -> None:
-    """Save what --abort restores and move the branch (one ref transaction), merge uncommitted.
+def start_merge(
+    proj: Project, new: str, record: answers.Record, planned: Sequence[Migration] = ()
+) -> None:
+    """Save what --abort restores and move the branch (one ref transaction), run the `before`
+    migrations, merge uncommitted.
 
     git's refusal (merge.verifySignatures, a hook, a lock) is an error, never a silent no-op.
     """
     journal.begin(proj, new)
-    merge = git.merge_for_review(
-        record.branch,
-        f"Merge template {record.template} {record.template_version} ({record.branch})",
-        proj.top,
-    )
+    head = _before_migrations(proj, planned)
+    try:
+        merge = git.merge_for_review(
+            record.branch,
+            f"Merge template {record.template} {record.template_version} ({record.branch})",
+            proj.top,
+        )
+    finally:
+        if head is not None:  # the branch back; the index keeps what the migrations changed
+            git.update_ref("HEAD", head, proj.top, msg="dlgen: before-migrations merged")
     failed = any(ln.startswith(("error:", "fatal:")) for ln in merge.stderr.splitlines())
     if failed or git.rev_parse("MERGE_HEAD", proj.top) != new:
         raise StepError("git merge", git.message_of(merge.stderr, merge.stdout) or "no merge")
+
+
+def _before_migrations(proj: Project, planned: Sequence[Migration]) -> str | None:
+    """Run the `before` migrations in the project, as it is before the merge (copier's order).
+
+    git merges into a clean tree only, so what they changed is committed on a temporary commit
+    that HEAD points at during the merge; the caller puts HEAD back (returned), so the index
+    holds their changes and the merge together, and the update's one commit takes both.
+    """
+    if not any(m.stage == "before" for m in planned):
+        return None
+    journal.remember(proj.top, proj.record.branch, [proj.prefix + "."])  # paths not known yet
+    migrations.run(planned, "before", proj.root)
+    changed = git.changed_paths(proj.top, proj.prefix)
+    if not changed:
+        return None
+    journal.remember(proj.top, proj.record.branch, changed)
+    head = git.rev_parse("HEAD", proj.top) or ""
+    tree = git.stage_under(proj.prefix, proj.top)
+    temp = git.commit_tree(tree, [head], "dlgen: before-migrations", proj.top)
+    git.update_ref("HEAD", temp, proj.top, old=head, msg="dlgen: before-migrations")
+    return head
+
+
+def keep_create_only(proj: Project, kept: Sequence[str]) -> None:
+    """The project's copy of each create-only file it already had, whatever the merge did to it:
+    restored from HEAD (a conflict there resolved as the project's), or kept deleted."""
+    if not kept:
+        return
+    held = git.object_types("HEAD", list(kept), proj.top)
+    git.checkout_paths("HEAD", [p for p in kept if held[p] is not None], proj.top)
+    index = set(git.staged_paths("HEAD", proj.top))
+    for path in kept:
+        if held[path] is None and path in index:
+            git.untrack(path, proj.top)
+            (proj.top / path).unlink(missing_ok=True)
 
 
 def settle(proj: Project) -> tuple[list[str], list[str]]:
@@ -105,26 +150,21 @@ def settle(proj: Project) -> tuple[list[str], list[str]]:
     return deleted, sides
 
 
-def run_migrations(proj: Project, record: answers.Record) -> None:
-    """Version-gated migrations of a bundled template, once, in the project, after the merge.
-
-    What a migration changed is noted so that --abort (or a failure) undoes it with the merge.
-    """
-    if record.template not in templates.bundled_names():
-        return
-    if lifecycle.load(record.template, "migrate") is None:
+def run_migrations(proj: Project, planned: Sequence[Migration]) -> None:
+    """The `after` migrations, once, in the project, after the merge; what they changed is
+    noted first (so --abort or a failure undoes it with the merge), then staged with the merge
+    (conflicted paths stay for the user to resolve)."""
+    if not any(m.stage == "after" for m in planned):
         return
     branch = proj.record.branch
     journal.remember(proj.top, branch, [proj.prefix + "."])  # until its paths are known: all
-    lifecycle.run(
-        record.template,
-        "migrate",
-        project=proj.root,
-        old_version=proj.record.template_version,
-        new_version=record.template_version,
-        answers=record.answers,
-    )
-    journal.remember(proj.top, branch, git.changed_paths(proj.top, proj.prefix))
+    migrations.run(planned, "after", proj.root)
+    changed = git.changed_paths(proj.top, proj.prefix)
+    journal.remember(proj.top, branch, changed)
+    unmerged = set(git.unmerged_paths(proj.top))
+    staged = [p for p in changed if p not in unmerged and not p.endswith(".dlgen-new")]
+    if staged:
+        git.add_all(staged, proj.top)
 
 
 def write_record(proj: Project, record: answers.Record) -> None:

@@ -214,6 +214,7 @@ def render(
     flavour: str | None = None,
     user_defaults: Mapping[str, Any] | None = None,
     skip_tasks: bool = False,
+    context: Mapping[str, Any] | None = None,
 ) -> Rendered:
     """Render `source` (copier or cookiecutter) with `data` into `dst` (absent, or holding .git).
 
@@ -223,7 +224,8 @@ def render(
     template's tasks, Jinja extensions and cookiecutter hooks. `flavour` picks copier or
     cookiecutter for a template that has both (default: copier). `user_defaults` replace
     copier's defaults (shown at the prompt, recorded as answers); `skip_tasks` skips every copier
-    task and cookiecutter hook (--pretend).
+    task and cookiecutter hook (--pretend). `context` adds variables that are no answers (the
+    last answers of questions a template no longer asks, as copier keeps them).
     """
     flavour = templates.pick_flavour(source.path, flavour)
     chosen = flavour if len(templates.flavours(source.path)) > 1 else None
@@ -244,7 +246,7 @@ def render(
         _run_copy,
         source,
         dst,
-        data,
+        {**(context or {}), **data},
         defaults=defaults,
         user_defaults=user_defaults,
         skip_tasks=skip_tasks,

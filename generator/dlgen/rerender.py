@@ -7,12 +7,12 @@ copy. The result is a directory and its record, ready to be committed on the tem
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, templates
-from dlgen.errors import InputError, ProcessError
+from dlgen import answers, git, migrations, templates
+from dlgen.errors import InputError
 from dlgen.project import Project
 
 
@@ -25,7 +25,8 @@ def render_target(
     trust: bool = False,
     defaults: bool = False,
     template: str | None = None,
-) -> answers.Record:
+    template_copy: Path | None = None,
+) -> Target:
     """Render the target version with the recorded answers (changed by `data`) into `dst`.
 
     `template` points the project at a moved or mirrored template (it must hold the recorded
@@ -35,7 +36,7 @@ def render_target(
     import shutil
     import sys
 
-    from dlgen.render import render
+    from dlgen.render import render, trusted_by_settings
 
     old = proj.record
     spec = old.template if template is None else _given_source(template)
@@ -57,6 +58,9 @@ def render_target(
             k: v for k, v in old.answers.items() if k in meta.questions and k not in meta.computed
         }
         given = {**kept, **data}
+        # copier keeps the last answers of questions the template no longer asks in the render
+        # context (a file may still depend on them); they leave the record
+        removed = {k: v for k, v in old.answers.items() if k not in meta.questions}
         rendered = render(
             source,
             dst,
@@ -64,6 +68,7 @@ def render_target(
             defaults=not interactive,
             trust=trust,
             flavour=old.flavour,
+            context=removed,
         )
         new_questions = [q for q in rendered.defaulted if q not in given]
         if new_questions and not defaults and flavour == "cookiecutter" and sys.stdin.isatty():
@@ -71,7 +76,9 @@ def render_target(
 
             given.update(cookiecutter_render.ask(source.path, new_questions, rendered.answers))
             shutil.rmtree(dst)
-            rendered = render(source, dst, given, trust=trust, flavour=old.flavour)
+            rendered = render(
+                source, dst, given, trust=trust, flavour=old.flavour, context=removed
+            )
         elif new_questions and not defaults and not interactive:
             q = new_questions[0]
             more = f" (and {len(new_questions) - 1} more)" if len(new_questions) > 1 else ""
@@ -81,12 +88,44 @@ def render_target(
                 "--defaults"
             )
         record = answers.from_render(source, rendered, proj.root)
-    return replace(
+        versions = (old.template_version, record.template_version)
+        if source.bundled:
+            planned = migrations.bundled(source.name, versions, record.answers)
+        elif flavour == "copier" and source.commit is not None and has_migrations(source.path):
+            # the commands may run the template's own scripts (`_copier_conf.src_path`) after the
+            # merge, when this export is gone: they get a copy that lives as long as the update
+            copy = template_copy or dst.parent / "template"
+            shutil.copytree(source.path, copy, symlinks=True)
+            context = {**removed, **rendered.answers}
+            planned = migrations.plan(copy, copy, proj.root, context, versions)
+        else:
+            planned = []
+        trusted = trust or not any(m.unsafe for m in planned) or trusted_by_settings(source.origin)
+    record = replace(
         record,
         template=old.template if template is None else record.template,
         branch=old.branch,
         flavour=old.flavour,
     )
+    return Target(record, planned, trusted)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The render of the target version: its record, and the migrations the step to it runs."""
+
+    record: answers.Record
+    migrations: list[migrations.Migration]
+    trusted: bool  # --trust, or copier's settings trust the template: its migrations may run
+
+
+def has_migrations(template_dir: Path) -> bool:
+    """Whether copier.yml declares `_migrations` (read cheaply, before copier is asked)."""
+    for name in ("copier.yml", "copier.yaml"):
+        path = template_dir / name
+        if path.is_file():
+            return "_migrations" in path.read_text(encoding="utf-8")
+    return False
 
 
 def refuse_lost_template(spec: str, root: Path) -> None:
@@ -129,17 +168,51 @@ def check_holds_version(spec: str, old: answers.Record, root: Path) -> None:
         ) from e
 
 
-def carry_create_only(proj: Project, record: answers.Record, render_dir: Path) -> list[str]:
-    """Create-only files keep the previous render's copy; changed ones are announced."""
-    announced = []
-    for path in record.policy.create_only:
-        new_file = render_dir / path
-        try:
-            old = git.show_file(proj.merged, proj.prefix + path, proj.top)
-        except ProcessError:
-            continue  # new in this version: rendered once, like any new file
-        if new_file.is_file() and new_file.read_bytes() != old:
-            announced.append(path)
-        new_file.parent.mkdir(parents=True, exist_ok=True)
-        new_file.write_bytes(old)
-    return announced
+@dataclass(frozen=True)
+class Announcement:
+    """A create-only file the template changed: the project keeps its copy; this says how the
+    template's copy changed and where to see it."""
+
+    path: str  # in the project
+    added: int | None  # lines; None for a binary file
+    removed: int | None
+    old: str  # the render commits holding the template's two copies
+    new: str
+    repo_path: str  # in the repository
+
+    def line(self) -> str:
+        """`params.yaml (template: 2 lines added, 1 removed); see `git diff A B -- params.yaml``"""
+        if self.added is None or self.removed is None:
+            what = "binary file changed"
+        else:
+            what = f"{_lines(self.added)} added, {self.removed} removed"
+        return (
+            f"{self.path} (template: {what}); see "
+            f"`git diff {self.old[:12]} {self.new[:12]} -- {self.repo_path}`"
+        )
+
+
+def _lines(n: int) -> str:
+    return f"{n} line{'s' if n != 1 else ''}"
+
+
+def create_only_kept(proj: Project, record: answers.Record) -> list[str]:
+    """The create-only files (repository paths) the project already had from an earlier render:
+    its copy is its own, never merged over; a create-only file new in this version is created."""
+    paths = [proj.prefix + p for p in record.policy.create_only]
+    return git.list_files(proj.merged, proj.top, paths) if paths else []
+
+
+def announce_create_only(proj: Project, kept: list[str], new: str) -> list[Announcement]:
+    """The kept create-only files whose pristine render changed between the project's render and
+    `new`: each is announced once, at the update that brings the change."""
+    changed = {c.path for c in git.diff_trees(proj.merged, new, proj.top, renames=False)}
+    found = []
+    for repo_path in kept:
+        if repo_path not in changed:
+            continue
+        counts = git.numstat(proj.merged, new, repo_path, proj.top)
+        added, removed = counts if counts is not None else (None, None)
+        path = repo_path.removeprefix(proj.prefix)
+        found.append(Announcement(path, added, removed, proj.merged, new, repo_path))
+    return found

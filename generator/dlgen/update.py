@@ -4,13 +4,14 @@ The steps, in order (guards first, nothing written before the commit on the temp
 1. guard (here): a clean repository, the record, the template branch placed (`project`,
    `template_branch`, `journal` for an earlier update's leftovers);
 2. render_target (`rerender`): the recorded template at the target version; refuse_downgrade;
-3. carry_create_only (`rerender`); commit the render on the template branch, not yet moved
-   (`template_branch`);
+3. refuse_untrusted migrations (`migrations`); commit the pristine render (create-only files
+   too) on the template branch, not yet moved (`template_branch`); announce_create_only
+   (`rerender`): the create-only files whose template copy changed, once;
 4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here;
-5. start_merge (`merge`, saving the abort state with `journal`): advance the branch,
-   `git merge --no-commit`;
+5. start_merge (`merge`, saving the abort state with `journal`): advance the branch, run the
+   `before` migrations, `git merge --no-commit`; keep_create_only: the project's copies;
 6. settle (`merge`): keep user deletions, side files for conflicting binaries;
-7. run_migrations, write_record (`merge`).
+7. run_migrations (`after` ones), write_record (`merge`).
 A failure or ^C from step 5 on is rolled back by `journal.roll_back`, the restore `--abort` uses.
 """
 
@@ -26,6 +27,7 @@ from typing import Any
 from dlgen import answers, git, journal, template_branch
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.merge import (
+    keep_create_only,
     kept_deleted,
     preview_merge,
     refuse_collisions,
@@ -35,7 +37,8 @@ from dlgen.merge import (
     write_record,
 )
 from dlgen.project import Project, locate_clean
-from dlgen.rerender import carry_create_only, render_target
+from dlgen.migrations import refuse_untrusted
+from dlgen.rerender import Target, announce_create_only, create_only_kept, render_target
 
 
 @dataclass
@@ -49,6 +52,7 @@ class UpdateResult:
     kept_deleted: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
     side_files: list[str] = field(default_factory=list)
+    migrations: list[str] = field(default_factory=list)  # "(stage): command", run or to run
     dry_run: bool = False
     up_to_date: bool = False
     aborted: bool = False
@@ -74,10 +78,9 @@ class UpdateResult:
             f"  kept deleted (you deleted it; the template changed it): {p}"
             for p in self.kept_deleted
         ]
-        out += [
-            f"  create-only, not merged (compare with the template branch): {p}"
-            for p in self.announced
-        ]
+        out += [f"  create-only, not merged: {a}" for a in self.announced]
+        ran = "would run migration" if self.dry_run else "migration"
+        out += [f"  {ran} {m}" for m in self.migrations]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
         if self.conflicts:
             head = "would conflict" if self.dry_run else "CONFLICTS (fix, `git add`, then commit)"
@@ -108,9 +111,10 @@ def update(
         journal.abort(project)
         return UpdateResult("", "", aborted=True)
     proj = guard(project, write=not dry_run)
+    # the temporary directory lives until the migrations have run: they may run its scripts
     with tempfile.TemporaryDirectory(prefix="dlgen-update-") as tmp:
         render_dir = Path(tmp) / "render"
-        record = render_target(
+        target = render_target(
             proj,
             render_dir,
             to,
@@ -118,33 +122,48 @@ def update(
             trust=trust,
             defaults=defaults,
             template=template,
+            template_copy=Path(tmp) / "template",
         )
+        record = target.record
         refuse_downgrade(proj.record, record)
-        announced = carry_create_only(proj, record, render_dir)
+        if not dry_run:
+            refuse_untrusted(target.migrations, target.trusted)
         answers.save(render_dir, record)
         new = template_branch.commit_render(
             proj.top, render_dir, record, parent=proj.tip, prefix=proj.prefix
         )
+        return _merge_render(proj, new, target, dry_run=dry_run)
+
+
+def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> UpdateResult:
+    """Steps 4-7: what the committed render `new` changes, and (not a dry run) the merge."""
+    record = target.record
+    kept = create_only_kept(proj, record)
     result = UpdateResult(
-        proj.record.template_version, record.template_version, announced=announced, dry_run=dry_run
+        proj.record.template_version,
+        record.template_version,
+        announced=[a.line() for a in announce_create_only(proj, kept, new)],
+        migrations=[f"({m.stage}): {m.shown}" for m in target.migrations],
+        dry_run=dry_run,
     )
     if git.tree_of(new, proj.top) == git.tree_of(proj.merged, proj.top):
-        result.up_to_date = True
+        result.up_to_date, result.migrations = True, []
         return result
-    result.changes = [
-        c for c in git.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
-    ]
+    ours = {proj.record_path, *kept}
+    result.changes = [c for c in git.diff_trees(proj.merged, new, proj.top) if c.path not in ours]
     merged, stages = preview_merge(proj, new)
     refuse_collisions(proj, merged, stages)
+    stages = {p: s for p, s in stages.items() if p not in ours}
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
     result.kept_deleted = sorted(p for p, s in stages.items() if kept_deleted(s))
     if dry_run:
         return result
     result.kept_deleted = []
     try:
-        start_merge(proj, new, record)
+        start_merge(proj, new, record, target.migrations)
+        keep_create_only(proj, kept)
         result.kept_deleted, result.side_files = settle(proj)
-        run_migrations(proj, record)
+        run_migrations(proj, target.migrations)
         write_record(proj, record)
         result.conflicts = git.unmerged_paths(proj.top)
     except (Exception, KeyboardInterrupt) as e:
