@@ -39,7 +39,7 @@ def test_structured_answers_round_trip(proj: Path, tpl: TemplateRepo) -> None:
     code, out, err = up(proj, "--data", 'extra_env={"A": {"B": [1, 2]}}')
     assert code == 0, out + err
     assert record(proj)["answers"]["extra_env"] == {"A": {"B": [1, 2]}}
-    assert (proj / "README.md").read_text() == "# demo on linux\n"
+    assert (proj / "README.md").read_text() == "# proj on linux\n"
     git("commit", "-q", "-m", "v2", cwd=proj)
     assert invoke("check", str(proj)).code == 0
 
