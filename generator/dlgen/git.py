@@ -547,8 +547,13 @@ def numstat(a: str, b: str, path: str, cwd: Path) -> tuple[int, int] | None:
     return int(out[0]), int(out[1])
 
 
-def add_all(paths: Sequence[str], cwd: Path) -> None:
-    """Stage `paths` as the work tree has them, deleted ones as deletions (literal paths)."""
+def stage_work_tree(under: str, cwd: Path, *, keep_out: Sequence[str] = ()) -> None:
+    """Stage what the work tree changed under `under` beyond the index (new, changed and
+    deleted files; not ignored ones, nor `keep_out`); unmerged paths stay unmerged."""
+    tracked = _z(git(["diff-files", "--name-only", "-z", "--", under or "."], cwd))
+    unmerged = set(unmerged_paths(cwd))
+    new = _z(git(["ls-files", "-o", "--exclude-standard", "-z", "--", under or "."], cwd))
+    paths = [p for p in tracked if p not in unmerged] + [p for p in new if p not in keep_out]
     if paths:
         proc.run(
             ["git", "add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul"],

@@ -159,12 +159,11 @@ def run_migrations(proj: Project, planned: Sequence[Migration]) -> None:
     branch = proj.record.branch
     journal.remember(proj.top, branch, [proj.prefix + "."])  # until its paths are known: all
     migrations.run(planned, "after", proj.root)
-    changed = git.changed_paths(proj.top, proj.prefix)
-    journal.remember(proj.top, branch, changed)
-    unmerged = set(git.unmerged_paths(proj.top))
-    staged = [p for p in changed if p not in unmerged and not p.endswith(".dlgen-new")]
-    if staged:
-        git.add_all(staged, proj.top)
+    journal.remember(proj.top, branch, git.changed_paths(proj.top, proj.prefix))
+    sides = journal.remembered(proj.top, branch)
+    git.stage_work_tree(
+        proj.prefix, proj.top, keep_out=[p for p in sides if p.endswith(".dlgen-new")]
+    )
 
 
 def write_record(proj: Project, record: answers.Record) -> None:

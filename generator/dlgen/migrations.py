@@ -214,7 +214,9 @@ def _os_name() -> str | None:
     return {"linux": "linux", "darwin": "macos", "win32": "windows"}.get(sys.platform)
 
 
-def bundled(template: str, versions: tuple[str, str], answers: Mapping[str, Any]) -> list[Migration]:
+def bundled(
+    template: str, versions: tuple[str, str], answers: Mapping[str, Any]
+) -> list[Migration]:
     """The bundled template's `migrate` hook as one `after` migration (none when it has none)."""
     if template not in templates.bundled_names() or lifecycle.load(template, "migrate") is None:
         return []

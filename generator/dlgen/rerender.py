@@ -76,9 +76,7 @@ def render_target(
 
             given.update(cookiecutter_render.ask(source.path, new_questions, rendered.answers))
             shutil.rmtree(dst)
-            rendered = render(
-                source, dst, given, trust=trust, flavour=old.flavour, context=removed
-            )
+            rendered = render(source, dst, given, trust=trust, flavour=old.flavour, context=removed)
         elif new_questions and not defaults and not interactive:
             q = new_questions[0]
             more = f" (and {len(new_questions) - 1} more)" if len(new_questions) > 1 else ""

@@ -17,7 +17,7 @@ V1 = {
         "project_name:\n  type: str\n  default: demo\n"
         "ci:\n  type: str\n  default: GitHub\n  choices: [GitHub, none]\n"
         "extra_env:\n  type: yaml\n  default: {}\n"
-        "matrix:\n  type: json\n  default: '[{\"python\": \"3.12\", \"os\": [\"linux\"]}]'\n"
+        'matrix:\n  type: json\n  default: \'[{"python": "3.12", "os": ["linux"]}]\'\n'
     ),
     "project/README.md.jinja": "# {{ project_name }} {{ matrix[0].python }}\n",
     "project/{% if ci == 'GitHub' %}test.yml{% endif %}.jinja": "env: {{ extra_env }}\n",
@@ -48,7 +48,13 @@ def test_a_removed_questions_last_answer_stays_in_the_context(
     proj: Path, tpl: TemplateRepo
 ) -> None:
     """OCA v1.40 removed its `ci` question; copier keeps the last answer, so test.yml stays."""
-    tpl.write({"copier.yml": V1["copier.yml"].replace("ci:\n  type: str\n  default: GitHub\n  choices: [GitHub, none]\n", "")})
+    tpl.write(
+        {
+            "copier.yml": V1["copier.yml"].replace(
+                "ci:\n  type: str\n  default: GitHub\n  choices: [GitHub, none]\n", ""
+            )
+        }
+    )
     tpl.release("v2")
     code, out, err = up(proj)
     assert code == 0, out + err
@@ -69,8 +75,14 @@ def test_another_templates_project_name_is_not_held_to_dlgens_naming_rule(
     tpl.release("v1")
     dst = tmp_path / "acme-pkg"
     result = invoke(
-        "new", str(dst), "--template", str(tpl.root), "--defaults", "--no-hooks",
-        "--data", "project_name=ACME pkg",
+        "new",
+        str(dst),
+        "--template",
+        str(tpl.root),
+        "--defaults",
+        "--no-hooks",
+        "--data",
+        "project_name=ACME pkg",
     )
     assert result.code == 0, result.err
     assert (dst / "README.md").read_text() == "# ACME pkg\n"
@@ -84,8 +96,9 @@ def test_ref_with_a_slash_and_a_commit_id(tmp_path: Path, tpl: TemplateRepo) -> 
     commit_all(tpl.root, "on release/v3")
     git("switch", "-q", "-", cwd=tpl.root)
     dst = tmp_path / "onbranch"
-    result = invoke("new", str(dst), "--template", f"{tpl.root}@release/v3", "--defaults",
-                    "--no-hooks")
+    result = invoke(
+        "new", str(dst), "--template", f"{tpl.root}@release/v3", "--defaults", "--no-hooks"
+    )
     assert result.code == 0, result.err
     assert (dst / "README.md").read_text() == "# demo from release/v3\n"
 
@@ -93,8 +106,7 @@ def test_ref_with_a_slash_and_a_commit_id(tmp_path: Path, tpl: TemplateRepo) -> 
     tpl.write({"project/README.md.jinja": "# {{ project_name }} at a commit\n"})
     sha = commit_all(tpl.root, "untagged")
     dst = tmp_path / "atsha"
-    result = invoke("new", str(dst), "--template", f"{tpl.root}@{sha}", "--defaults",
-                    "--no-hooks")
+    result = invoke("new", str(dst), "--template", f"{tpl.root}@{sha}", "--defaults", "--no-hooks")
     assert result.code == 0, result.err
     assert record(dst)["template_version"] == f"v1-1-g{sha[:7]}"
     tpl.release("v2")
