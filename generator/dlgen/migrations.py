@@ -92,7 +92,8 @@ def plan(
     config = _config(template_dir)
     if old is None or new is None or not config.get("_migrations"):
         return []
-    envops = config.get("_envops") if isinstance(config.get("_envops"), dict) else {}
+    raw_envops = config.get("_envops")
+    envops: dict[str, Any] = raw_envops if isinstance(raw_envops, dict) else {}
     env = _jinja(envops)
     start, end = envops.get("variable_start_string", "{{"), envops.get("variable_end_string", "}}")
     after_only = f'{start} _stage == "after" {end}'
@@ -203,8 +204,8 @@ def _config(template_dir: Path) -> dict[str, Any]:
         path = template_dir / name
         if path.is_file():
             data: dict[str, Any] = {}
-            loader = templates._meta_loader()  # noqa: SLF001 (the one YAML reader of copier.yml)
-            for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):  # noqa: S506
+            loader = templates._meta_loader()
+            for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):
                 data.update(doc if isinstance(doc, dict) else {})
             return data
     return {}
@@ -238,7 +239,7 @@ def refuse_untrusted(migrations: Sequence[Migration], trusted: bool) -> None:
 
 
 def run(migrations: Sequence[Migration], stage: str, project: Path) -> None:
-    """Run the `stage` migrations in order in `project`; the first failure is an error (exit 1) naming
+    """Run the `stage` migrations in order in `project`; the first failure is an error naming
     the command and its last line of output (exit 1)."""
     for m in migrations:
         if m.stage != stage:
@@ -246,9 +247,9 @@ def run(migrations: Sequence[Migration], stage: str, project: Path) -> None:
         if m.hook is not None:
             lifecycle.run(m.hook, "migrate", project=project, **m.hook_args)
             continue
-        done = subprocess.run(  # noqa: S603 (the template's command, trusted by the user)
+        done = subprocess.run(
             m.cmd,
-            shell=isinstance(m.cmd, str),  # noqa: S604 (copier runs a string through the shell)
+            shell=isinstance(m.cmd, str),
             cwd=(project / m.cwd).absolute(),
             env={**os.environ, **m.env},
             stdout=subprocess.PIPE,

@@ -36,8 +36,8 @@ from dlgen.merge import (
     start_merge,
     write_record,
 )
-from dlgen.project import Project, locate_clean
 from dlgen.migrations import refuse_untrusted
+from dlgen.project import Project, locate_clean
 from dlgen.rerender import Target, announce_create_only, create_only_kept, render_target
 
 
