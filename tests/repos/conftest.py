@@ -116,7 +116,9 @@ def snapshot(repo: Path) -> Snapshot:
 def assert_same(before: Snapshot, after: Snapshot) -> None:
     """Compare field by field, so a failure names what changed."""
     changed = {
-        p for p in before.files.keys() | after.files.keys() if before.files.get(p) != after.files.get(p)
+        p
+        for p in before.files.keys() | after.files.keys()
+        if before.files.get(p) != after.files.get(p)
     }
     assert not changed, f"work tree changed: {sorted(changed)}"
     assert before.head == after.head
@@ -217,7 +219,9 @@ class Repos:
         git("push", "-q", "-u", "origin", "main", "dlgen/template", cwd=proj)
         return origin
 
-    def clone(self, origin: Path, name: str, *args: str, config: dict[str, str] | None = None) -> Path:
+    def clone(
+        self, origin: Path, name: str, *args: str, config: dict[str, str] | None = None
+    ) -> Path:
         """`git clone ARGS origin name`, `config` set before the checkout (`-c`)."""
         dst = self.root / name
         options = [a for k, v in (config or {}).items() for a in ("-c", f"{k}={v}")]
