@@ -157,3 +157,23 @@ def test_published_hook_through_pre_commit_try_repo(
         timeout=1200,
     )
     assert result.returncode == 1 and "DLG005" in result.stdout, result.stdout[-2000:]
+
+
+def test_installed_dlgen_generates_a_clean_tree(
+    tmp_path: Path, e2e_env: dict[str, str], dlgen_installed: Path
+) -> None:
+    """`dlgen` from its wheel, byte-compiled by pip as users install it: `new` commits no
+    __pycache__ (issue #16 case 4), and the tree stays clean after Python runs in it."""
+    project = generate(tmp_path / "installed", {"ci": "none"}, e2e_env)
+    run(
+        ["python3", "-c", "import compileall, sys; compileall.compile_dir('src', quiet=1)"],
+        cwd=project,
+        env=e2e_env,
+    )
+    assert run(["git", "status", "--porcelain"], cwd=project, env=e2e_env) == ""
+    located = run(
+        [str(dlgen_installed.parent / "python"), "-c", "import dlgen; print(dlgen.__file__)"],
+        cwd=project,
+        env=e2e_env,
+    )
+    assert "site-packages" in located, located
