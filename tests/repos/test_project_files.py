@@ -126,7 +126,6 @@ def test_status_after_a_committed_update_is_not_updating(repos: Repos, tpl: Temp
     result = invoke("status", "--exit-code", str(proj))
     assert (result.code, result.err) == (0, ""), result
     assert "updating" not in result.out and "in progress" not in result.out, result.out
-    assert git("for-each-ref", "refs/dlgen", cwd=proj) == ""
     aborted = up(proj, "--abort")
     assert aborted.code == 3 and "no dlgen update in progress" in aborted.err, aborted
 
