@@ -121,6 +121,7 @@ def test_linked_worktrees_keep_their_own_update_in_progress(
     """Case 14: an update in one worktree never settles another's update in progress."""
     origin, _ = published
     main = repos.clone(origin, "main")
+    git("branch", "dlgen/template", "origin/dlgen/template", cwd=main)  # as after an update
     (main / "logo.bin").write_bytes(b"\x00mine")
     commit_all(main, "logo")
     feature = repos.worktree(main, "feature", "feature")
