@@ -148,6 +148,7 @@ def test_template_path_inside_a_submodule_is_named_as_one(
     """Case 15: never ask the user to move a submodule."""
     origin, _ = published
     clone = repos.clone(origin, "sub")
+    git("branch", "dlgen/template", "origin/dlgen/template", cwd=clone)  # as after an update
     repos.submodule(clone, "vendor/lib", {"lib.py": "X = 1\n"})
     release(tpl, "v2", {**V2, "vendor/lib/patch.py": "PATCH = 1\n"})
     before = snapshot(clone)
