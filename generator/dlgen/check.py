@@ -19,9 +19,10 @@ from dlgen.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     InputError,
+    InternalError,
     ProcessError,
 )
-from dlgen.template_branch import locate, not_a_render, ref
+from dlgen.template_branch import locate, not_a_render, ref, refuse_shallow, remote_ref
 
 ERROR, WARNING = "error", "warning"
 ENFORCEMENT, MARKERS = "enforcement", "conflict markers"  # what an Ignore switches off
@@ -133,7 +134,7 @@ def run_plain(args: list[str]) -> int | None:
     except KeyboardInterrupt:
         error("interrupted")
         return EXIT_INTERRUPTED
-    except (ProcessError, OSError) as e:
+    except (ProcessError, InternalError, OSError) as e:
         error(f"could not run the check: {e}")
         return EXIT_INTERNAL
     except Exception as e:  # a bug: one line; `dlgen --debug check` shows the traceback
@@ -221,24 +222,33 @@ def check_repository(project: Path, record: answers.Record) -> tuple[list[Findin
         # Not the render the record describes (a teammate merged and pushed a newer one, a
         # squash merge, a missing branch): the render HEAD has merged, from the history.
         tip, pristine = _merged_render(project, record)
-    if log_text:
-        found += branch_findings(log_text, record.branch)
-    else:
-        found.append(
-            Finding(
-                "DLG011",
-                WARNING,
-                record.branch,
-                "the template branch is missing",
-                f"`git fetch origin {record.branch}:{record.branch}`, or `dlgen adopt`",
-            )
-        )
+    found += branch_findings(log_text, record.branch) if log_text else _no_branch(project, record)
     if tip is None or pristine is None:
+        refuse_shallow(project, f"the render of {record.template_version} this project records")
         return found, ignores
     more, honoured = check_files(project, record, tip, pristine, current)
     excused = {i.path for i in ignores}  # an ignore that excuses conflict markers is not useless
     more = [f for f in more if f.id != "DLG013" or f.path not in excused]
     return found + more, ignores + honoured
+
+
+def _no_branch(project: Path, record: answers.Record) -> list[Finding]:
+    """No local template branch: origin's stands for it (a fresh clone, issue #16); with
+    neither, a warning, or exit 70 in a shallow clone, which may just lack it."""
+    branch = record.branch
+    log = git.git(["log", "--ignore-missing", "-z", _LOG_FORMAT, remote_ref(branch), "--"], project)
+    if log:
+        return branch_findings(log, f"origin/{branch}")
+    refuse_shallow(project, f"the template branch {branch}")
+    return [
+        Finding(
+            "DLG011",
+            WARNING,
+            branch,
+            "the template branch is missing",
+            f"`git fetch origin {branch}:{branch}`, or `dlgen adopt`",
+        )
+    ]
 
 
 def _merged_render(
@@ -253,7 +263,10 @@ def _merged_render(
     if top is None:
         return None, None
     prefix = git.prefix_of(project.resolve(), top)
-    base = locate(top, prefix, record.branch, record=record).base(record.template_version)
+    located = locate(top, prefix, record.branch, record=record)
+    if located.merged is None or located.merged.version != record.template_version:
+        refuse_shallow(top, f"the render of {record.template_version} this project records")
+    base = located.base(record.template_version)
     if base is None:
         return None, None
     own = record.policy

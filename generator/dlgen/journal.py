@@ -108,6 +108,8 @@ def earlier_update(top: Path, record: answers.Record) -> EarlierUpdate | None:
     orig_head = git.rev_parse(orig_head_ref, top)
     if orig_template is None and orig_head is None:
         return None  # the usual case: no git call beyond the two above
+    if not notes_file(top, branch).exists():
+        refuse_other_work_tree(top, branch, orig_head)
     tip = template_branch.tip(top, branch)
     rewind = (
         orig_template is not None
@@ -116,6 +118,19 @@ def earlier_update(top: Path, record: answers.Record) -> EarlierUpdate | None:
         and not template_branch.records(top, tip, record)
     )
     return EarlierUpdate(orig_template, orig_head, rewind)
+
+
+def refuse_other_work_tree(top: Path, branch: str, orig_head: str | None) -> None:
+    """The abort refs are the repository's, shared by its work trees: an update still in
+    progress in another one is refused here (exit 3), never settled (issue #16)."""
+    for path, head in git.work_trees(top):
+        if path.resolve() == top.resolve() or head is None or head != orig_head:
+            continue
+        if path.is_dir() and notes_file(path, branch).exists():
+            raise UnsafeStateError(
+                f"an update of {branch} is in progress in the work tree {path}: commit it "
+                f"there, or run `dlgen update --abort` there, then update here"
+            )
 
 
 def settle_earlier_update(top: Path, branch: str, earlier: EarlierUpdate) -> None:
@@ -178,7 +193,7 @@ def abort(path: Path) -> None:
     head = git.rev_parse("HEAD", top)
     if head != orig_head and merge_head is None and tip is not None and landed(top, prefix, tip):
         raise UnsafeStateError(
-            f"{none}: the update was committed; `git revert -m 1 <its merge commit>` undoes it"
+            f"{none}: the update was committed; `git revert <its commit>` undoes it"
         )
     if head != orig_head:  # `git merge --abort` by hand, commits since: only the branch is ours
         _remove_side_files(top, remembered(top, branch), head or "HEAD")
@@ -231,7 +246,8 @@ def restore(top: Path, prefix: str, branch: str, orig_template: str, orig_head: 
     """
     tip = template_branch.tip(top, branch)
     touched = set(remembered(top, branch))
-    if tip is not None and tip != orig_template:
+    if tip is not None and tip != orig_template and git.rev_parse("MERGE_HEAD", top) == tip:
+        # an update by an older dlgen, merged as a commit: the merge's paths, recomputed
         merged, _ = git.merge_tree_stages("HEAD", template_branch.ref(branch), top)
         touched.update(c.path for c in git.diff_trees("HEAD", merged, top, renames=False))
     staged = git.staged_paths("HEAD", top)
@@ -324,8 +340,19 @@ def state(project: Path, branch: str) -> State:
     merge_head = gitdir / "MERGE_HEAD"
     merging = merge_head.is_file()
     merged = merge_head.read_text().split()[:1] if merging else []
-    update = bool(mine) or merged == [ids.get(template_branch.ref(branch))]
-    return State(update, merging, tuple(git.unmerged_below(project)))
+    conflicts = tuple(git.unmerged_below(project))
+    update = merged == [ids.get(template_branch.ref(branch))] or (
+        bool(mine) and _uncommitted(project, ids.get(abort_refs(branch)[1]), conflicts)
+    )
+    return State(update, merging, conflicts)
+
+
+def _uncommitted(project: Path, orig_head: str | None, conflicts: tuple[str, ...]) -> bool:
+    """Whether the update the abort refs describe is still in the index: HEAD where it was and
+    changes staged. A committed update (HEAD moved on) or an abandoned one is not updating."""
+    if orig_head is None or git.rev_parse("HEAD", project) != orig_head:
+        return False
+    return bool(conflicts) or git.has_staged_changes(project)
 
 
 def _belongs(ref: str, branch: str) -> bool:
