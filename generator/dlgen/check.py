@@ -22,7 +22,13 @@ from dlgen.errors import (
     InternalError,
     ProcessError,
 )
-from dlgen.template_branch import locate, not_a_render, ref, refuse_shallow, remote_ref
+from dlgen.template_branch import (
+    locate,
+    not_a_render,
+    ref,
+    refuse_shallow,
+    remote_ref,
+)
 
 ERROR, WARNING = "error", "warning"
 ENFORCEMENT, MARKERS = "enforcement", "conflict markers"  # what an Ignore switches off

@@ -361,11 +361,6 @@ def is_shallow(cwd: Path) -> bool:
     return git(["rev-parse", "--is-shallow-repository"], cwd).strip() == "true"
 
 
-def has_staged_changes(cwd: Path) -> bool:
-    """Whether the index differs from HEAD."""
-    return git_rc(["diff-index", "--cached", "--quiet", "HEAD", "--"], cwd) == 1
-
-
 def parents(rev: str, cwd: Path) -> list[str]:
     """The parents of commit `rev`."""
     return git(["rev-parse", f"{rev}^@"], cwd).split()

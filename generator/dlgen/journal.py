@@ -342,17 +342,17 @@ def state(project: Path, branch: str) -> State:
     merged = merge_head.read_text().split()[:1] if merging else []
     conflicts = tuple(git.unmerged_below(project))
     update = merged == [ids.get(template_branch.ref(branch))] or (
-        bool(mine) and _uncommitted(project, ids.get(abort_refs(branch)[1]), conflicts)
+        bool(mine) and _uncommitted(project, ids.get(abort_refs(branch)[1]))
     )
     return State(update, merging, conflicts)
 
 
-def _uncommitted(project: Path, orig_head: str | None, conflicts: tuple[str, ...]) -> bool:
-    """Whether the update the abort refs describe is still in the index: HEAD where it was and
-    changes staged. A committed update (HEAD moved on) or an abandoned one is not updating."""
-    if orig_head is None or git.rev_parse("HEAD", project) != orig_head:
-        return False
-    return bool(conflicts) or git.has_staged_changes(project)
+def _uncommitted(project: Path, orig_head: str | None) -> bool:
+    """Whether the update the abort refs describe is not committed: HEAD is where it was (the
+    update staged, or interrupted with its branch moved; a ref lost: unknown, so in progress).
+    Committed, HEAD moved on: the refs
+    only wait for the next update to drop them, and the project is not updating."""
+    return orig_head is None or git.rev_parse("HEAD", project) == orig_head
 
 
 def _belongs(ref: str, branch: str) -> bool:

@@ -189,6 +189,18 @@ def refuse_shallow(top: Path, what: str) -> None:
         )
 
 
+def refuse_missing(top: Path, branch: str, version: str) -> None:
+    """The render the record names is nowhere here: exit 70 (shallow: the CI fix), never a
+    comparison with another render."""
+    what = f"the render of {version} this project records"
+    refuse_shallow(top, what)
+    raise InternalError(
+        f"{what} is on neither {branch} nor origin/{branch} here (main pushed without it?): "
+        f"push it from the clone that took that update (`git push origin {branch}`), fetch it "
+        f"here (`git fetch origin {branch}`), then run dlgen again"
+    )
+
+
 def branch_tips(top: Path, branch: str) -> tuple[str | None, str | None]:
     """The local branch and origin's remote-tracking branch (None where absent), in one call."""
     ids = git.ref_ids([ref(branch), remote_ref(branch)], top)

@@ -216,8 +216,9 @@ def find_branch(
         git.fetch_quietly("origin", spec, top)  # offline: what is here
     found = template_branch.locate(top, prefix, branch, record=record)
     if found.merged is None or found.merged.version != record.template_version:
-        what = f"the render of {record.template_version} this project records"
-        template_branch.refuse_shallow(top, what)
+        if found.local or found.remote or found.merged:  # renders, but not the recorded one
+            template_branch.refuse_missing(top, branch, record.template_version)
+        template_branch.refuse_shallow(top, "a render of this project")  # else: adopt
     if earlier is not None and earlier.rewind:
         found = replace(found, local=earlier.orig_template)
     place = template_branch.reconcile(top, prefix, branch, record.template_version, found)
