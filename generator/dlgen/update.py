@@ -10,7 +10,6 @@ and advance the branch → git merge --no-commit → keep user deletions → mig
 from __future__ import annotations
 
 import os
-import re
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, lifecycle, template_branch, templates
+from dlgen import answers, git, lifecycle, template_branch, templates, versions
 from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
 
 ORIG_TEMPLATE = "refs/dlgen/orig-template"  # the abort refs of the `dlgen/template` project
@@ -319,14 +318,9 @@ def landed(top: Path, prefix: str, tip: str) -> bool:
     )
 
 
-def _version_key(version: str) -> tuple[int, ...] | None:
-    match = re.match(r"v?(\d+(?:\.\d+)*)", version)
-    return (*(int(p) for p in match.group(1).split(".")), 0, 0, 0)[:3] if match else None
-
-
 def refuse_downgrade(old: answers.Record, new: answers.Record) -> None:
     """An older template version is not an update (exit 2), as copier refuses it."""
-    was, will = _version_key(old.template_version), _version_key(new.template_version)
+    was, will = versions.parse(old.template_version), versions.parse(new.template_version)
     if was is not None and will is not None and will < was:
         raise InputError(
             f"template version {new.template_version} is older than this project's "
