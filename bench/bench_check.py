@@ -75,6 +75,7 @@ def size_case(runs: int, files: int) -> None:
             folder = big / "data" / f"d{i // 100:04}"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"f{i % 100}.txt").write_text(f"sample {i}\n" * 20)
+        subprocess.run(["git", "config", "gc.auto", "0"], cwd=big, check=True)  # no gc beside
         commit_all(big, f"{files} files of the project's own")
         samples = paired(
             runs,
