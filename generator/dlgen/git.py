@@ -516,12 +516,7 @@ def is_ancestor(a: str, b: str, cwd: Path) -> bool:
 
 def log_records(rev: str, cwd: Path) -> list[tuple[str, str, str, str]]:
     """(sha, parents, author email, body) of each commit reachable from `rev`, newest first."""
-    out = git(["log", "-z", "--format=%H%x01%P%x01%ae%x01%B", rev, "--"], cwd)
-    found = []
-    for entry in filter(None, out.split("\0")):
-        sha, parents, email, body = entry.split("\x01", 3)
-        found.append((sha, parents, email, body))
-    return found
+    return log_entries(git(["log", "-z", RENDER_LOG, rev, "--"], cwd))
 
 
 def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
@@ -530,3 +525,48 @@ def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
     head, _, body = out.partition("\n")
     sha, _, time = head.partition(" ")
     return (sha, int(time), body) if sha else None
+
+
+# --- dlgen check: the facts it gathers ---------------------------------------------------------
+
+RENDER_LOG = "--format=%H%x01%P%x01%ae%x01%B"  # what `template_branch.not_a_render` judges
+
+
+def check_calls(branch_ref: str, present: Sequence[str]) -> list[list[str]]:
+    """`dlgen check`'s first git calls, independent so that they start at once (`git_parallel`):
+    tracked merge leftovers, the template branch's log, the files of its tip under the current
+    directory, and the work tree's blob ids of `present` (filters applied, as `git add` would)."""
+    return [
+        ["ls-files", "-z", "--", "*.rej", "*.orig"],
+        ["log", "--ignore-missing", "-z", RENDER_LOG, branch_ref, "--"],
+        ["ls-tree", "-r", "-z", branch_ref],
+        *([["hash-object", "--", *present]] if present else []),
+    ]
+
+
+def tree_blobs(out: str) -> dict[str, str]:
+    """path -> blob id from `git ls-tree -z` output."""
+    blobs = {}
+    for entry in filter(None, out.split("\0")):
+        meta, _, path = entry.partition("\t")
+        blobs[path] = meta.split()[2]
+    return blobs
+
+
+def files_of(rev: str, cwd: Path) -> dict[str, str]:
+    """path -> blob id of every file of `rev` under `cwd`, paths relative to `cwd`."""
+    return tree_blobs(git(["ls-tree", "-r", "-z", rev], cwd))
+
+
+def hash_objects(paths: Sequence[str], cwd: Path) -> list[str]:
+    """The blob ids the work-tree files `paths` would get from `git add`, in order."""
+    return git(["hash-object", "--", *paths], cwd).split() if paths else []
+
+
+def log_entries(out: str) -> list[tuple[str, str, str, str]]:
+    """(sha, parents, author email, message) of each commit in `git log -z {RENDER_LOG}` output."""
+    entries = []
+    for entry in filter(None, out.split("\0")):
+        sha, parents, email, body = entry.split("\x01", 3)
+        entries.append((sha, parents, email, body))
+    return entries

@@ -16,9 +16,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dlgen import answers, git, journal, templates
-from dlgen.check import ERROR, WARNING, _lag, _parse_version, check
+from dlgen.check import check
 from dlgen.errors import DlgenError, InputError
+from dlgen.findings import ERROR, WARNING
 from dlgen.status_report import STATES, FleetReport, Row
+from dlgen.versions import lag as lag_of
+from dlgen.versions import parse as parse_version
 
 # --- finding the projects -----------------------------------------------------------------------
 
@@ -161,9 +164,9 @@ def _with_version(row: Row, found: _Found, versions: Versions) -> Row:
     behind = False
     if row.template and row.version:
         newest = versions.newest(row.template, found.path)
-        old, new = _parse_version(row.version), _parse_version(newest or "")
+        old, new = parse_version(row.version), parse_version(newest or "")
         if old and new:
-            lag, behind = _lag(old, new), new > old
+            lag, behind = lag_of(old, new), new > old
     return replace(row, state=_state(row, behind), newest=newest, lag=lag, behind=behind)
 
 

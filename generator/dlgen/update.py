@@ -16,14 +16,13 @@ A failure or ^C from step 5 on is rolled back by `journal.roll_back`, the restor
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, journal, template_branch
+from dlgen import answers, git, journal, template_branch, versions
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.merge import (
     kept_deleted,
@@ -224,14 +223,9 @@ def refuse_polluted(top: Path, branch: str, tip: str) -> None:
         )
 
 
-def _version_key(version: str) -> tuple[int, ...] | None:
-    match = re.match(r"v?(\d+(?:\.\d+)*)", version)
-    return (*(int(p) for p in match.group(1).split(".")), 0, 0, 0)[:3] if match else None
-
-
 def refuse_downgrade(old: answers.Record, new: answers.Record) -> None:
     """An older template version is not an update (exit 2), as copier refuses it."""
-    was, will = _version_key(old.template_version), _version_key(new.template_version)
+    was, will = versions.parse(old.template_version), versions.parse(new.template_version)
     if was is not None and will is not None and will < was:
         raise InputError(
             f"template version {new.template_version} is older than this project's "
