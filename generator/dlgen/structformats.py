@@ -1,0 +1,83 @@
+"""TOML, JSON and line-set files as trees for the structured merge: parse, edit in place, write.
+
+TOML goes through tomlkit, which writes back every byte it read (comments, spacing, key order)
+and edits items in place. JSON has no comments: the project's file is rewritten with its own
+indentation, key order and ASCII escaping, and only if that reproduces the project's file byte
+for byte (else the merge is declined). Line-set files (`.gitignore`, requirements files) are
+lists of lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from dlgen.structtree import Rules, Tree, Unmergeable, merge_documents
+
+
+class TomlTree(Tree):
+    """tomlkit documents: tables are mappings, arrays and arrays of tables are lists."""
+
+    def plain(self, node: Any) -> Any:
+        return node.unwrap() if hasattr(node, "unwrap") else node
+
+    def add(self, node: Any, key: Any, value: Any, after: Any) -> None:
+        # tomlkit places a new key before the table's sub-tables and a new table after them
+        node.append(key, value)
+
+    def drop(self, node: Any, key: Any) -> None:
+        node.remove(key) if hasattr(node, "remove") else node.pop(key)
+
+
+def merge_toml(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, list[str]]:
+    """The merged TOML text (the project's layout) and the true conflicts."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        docs = [tomlkit.parse(text) for text in (base, ours, theirs)]
+    except TOMLKitError as e:
+        raise Unmergeable(f"does not parse as TOML ({e})") from e
+    result, conflicts = merge_documents(TomlTree(), rules, *docs)
+    return tomlkit.dumps(result), conflicts
+
+
+def _json_style(text: str) -> dict[str, Any]:
+    """json.dumps arguments that write the project's file as it is: indentation and escaping."""
+    first = re.search(r"^[ \t]+(?=\S)", text, re.MULTILINE)
+    indent: int | str | None = None
+    if first:
+        indent = first.group() if "\t" in first.group() else len(first.group())
+    return {"indent": indent, "ensure_ascii": text.isascii()}
+
+
+def _json_dump(value: Any, style: dict[str, Any], newline: bool) -> str:
+    separators = (",", ": ") if style["indent"] is not None else (", ", ": ")
+    return json.dumps(value, separators=separators, **style) + ("\n" if newline else "")
+
+
+def merge_json(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, list[str]]:
+    """The merged JSON text in the project's indentation and key order, and the true conflicts."""
+    try:
+        docs = [json.loads(text) for text in (base, ours, theirs)]
+    except json.JSONDecodeError as e:
+        raise Unmergeable(f"does not parse as JSON ({e})") from e
+    style = _json_style(ours)
+    newline = ours.endswith("\n")
+    if _json_dump(docs[1], style, newline) != ours:
+        raise Unmergeable("its layout cannot be written back as the project wrote it")
+    result, conflicts = merge_documents(Tree(), rules, *docs)
+    return _json_dump(result, style, newline), conflicts
+
+
+def merge_lines(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, list[str]]:
+    """The merged line-set file (both sides' additions and removals) and the true conflicts."""
+    docs = [text.split("\n") for text in (base, ours, theirs)]
+    for lines in docs:
+        if lines and lines[-1] == "":
+            lines.pop()
+    result, conflicts = merge_documents(Tree(), rules, *docs)
+    return "".join(line + "\n" for line in result) if ours.endswith(
+        "\n"
+    ) or not ours else "\n".join(result), conflicts

@@ -1,0 +1,90 @@
+"""YAML (one or many documents) as trees for the structured merge, through ruamel.yaml round-trip.
+
+ruamel.yaml's round-trip mode keeps comments, quoting, flow or block style, anchors and aliases,
+and key order, which PyYAML loses. It writes indentation from settings rather than from the
+file, so the project's settings are found by writing the project's own file back: the first
+setting that reproduces it byte for byte is used for the merged file, and a file no setting
+reproduces is declined (git's result stands) rather than rewritten in another layout.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from dlgen.structtree import MISSING, Rules, Tree, Unmergeable, merge_documents
+
+# (mapping indent, sequence indent, dash offset): block styles seen in the wild, commonest first
+_LAYOUTS = [(2, 2, 0), (2, 4, 2), (4, 4, 0), (4, 4, 2), (4, 6, 4), (2, 3, 1), (4, 2, 0)]
+
+
+class YamlTree(Tree):
+    """ruamel.yaml round-trip nodes; keys brought in by a merge key (`<<: *x`) are not own keys."""
+
+    def plain(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: self.plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.plain(v) for v in node]
+        return node
+
+    def own(self, node: Any, key: Any) -> bool:
+        written = getattr(node, "_ok", None)  # ruamel's set of keys written in this mapping
+        return written is None or key in written
+
+    def add(self, node: Any, key: Any, value: Any, after: Any) -> None:
+        own = [k for k in node if self.own(node, k)]
+        at = own.index(after) + 1 if after is not MISSING and after in own else 0
+        if after is not MISSING and after not in own:
+            at = len(own)
+        node.insert(at, key, value)
+
+
+def _yaml(mapping: int, sequence: int, offset: int, explicit: bool) -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round-trip; rejects duplicate keys
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 16  # never fold the project's long lines
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    yaml.explicit_start = explicit
+    return yaml
+
+
+def _load(text: str) -> list[Any]:
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return list(_yaml(2, 2, 0, False).load_all(text))
+    except YAMLError as e:
+        raise Unmergeable(f"does not parse as YAML ({str(e).splitlines()[0]})") from e
+
+
+def _dump(yaml: Any, docs: list[Any]) -> str:
+    out = io.StringIO()
+    yaml.dump_all(docs, out)
+    return out.getvalue()
+
+
+def _layout(text: str) -> Any:
+    """The writer settings that give the project's file back unchanged."""
+    explicit = text.lstrip().startswith("---")
+    for mapping, sequence, offset in _LAYOUTS:
+        yaml = _yaml(mapping, sequence, offset, explicit)
+        if _dump(yaml, _load(text)) == text:
+            return yaml
+    raise Unmergeable("its layout cannot be written back as the project wrote it")
+
+
+def merge_yaml(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, list[str]]:
+    """The merged YAML text (the project's layout, every document) and the true conflicts."""
+    docs = [_load(text) for text in (base, ours, theirs)]
+    if len({len(d) for d in docs}) != 1:
+        raise Unmergeable("the sides have different numbers of YAML documents")
+    yaml = _layout(ours)
+    merged, conflicts = [], []
+    for index, (b, o, t) in enumerate(zip(*docs, strict=True)):
+        result, found = merge_documents(YamlTree(), rules, b, o, t)
+        merged.append(result)
+        conflicts += [f"document {index + 1}: {c}" if len(docs[1]) > 1 else c for c in found]
+    return _dump(yaml, merged), conflicts
