@@ -24,6 +24,11 @@ class TomlTree(Tree):
 
     def add(self, node: Any, key: Any, value: Any, after: Any) -> None:
         # tomlkit places a new key before the table's sub-tables and a new table after them
+        import tomlkit
+        from tomlkit.items import InlineTable
+
+        if isinstance(node, InlineTable):  # the template's spacing would double tomlkit's own
+            value = tomlkit.item(self.plain(value))
         node.append(key, value)
 
     def drop(self, node: Any, key: Any) -> None:

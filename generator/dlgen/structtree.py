@@ -280,8 +280,7 @@ def canonical(value: Any) -> str:
 
 def label(key: Any) -> str:
     """A list item's name in a conflict path: its identity, else its value."""
-    text = str(key[1])
-    return f"[{text if len(text) <= 40 else text[:37] + '...'}]"
+    return f"[{key[1]}]"
 
 
 class Unmergeable(Exception):
