@@ -38,6 +38,61 @@ class YamlTree(Tree):
         if after is not MISSING and after not in own:
             at = len(own)
         node.insert(at, key, value)
+        if own and at == len(own):
+            _hand_on_trailing_lines(node, own[-1], key)
+
+    def insert(self, node: Any, index: int, value: Any) -> None:
+        node.insert(index, value)
+        if index == len(node) - 1 and index > 0:
+            _hand_on_trailing_lines(node, index - 1, index)
+
+
+def _last(node: Any) -> Any:
+    """The last own key of a mapping, or the last index of a list."""
+    return (
+        [k for k in node if YamlTree().own(node, k)][-1]
+        if isinstance(node, dict)
+        else len(node) - 1
+    )
+
+
+def _tail_slot(node: Any, key: Any) -> tuple[Any, Any, int]:
+    """Where ruamel.yaml keeps the comment after entry `key`: (holder, key, index in its entry)."""
+    while True:
+        at = 2 if isinstance(node, dict) else 0
+        entry = node.ca.items.get(key)
+        value = node[key]
+        if (entry and entry[at] is not None) or not (isinstance(value, dict | list) and value):
+            return node, key, at
+        if not hasattr(value, "ca"):
+            return node, key, at
+        node, key = value, _last(value)
+
+
+def _hand_on_trailing_lines(node: Any, previous: Any, key: Any) -> None:
+    """Blank lines and comments after a block's last entry stay last when an entry is appended.
+
+    ruamel.yaml keeps them in the end-of-line comment of the last scalar written (possibly nested
+    in the entry's value); they move to the new last entry, the end-of-line comment stays.
+    """
+    from ruamel.yaml.tokens import CommentToken
+
+    holder, last, at = _tail_slot(node, previous)
+    entry = holder.ca.items.get(last)
+    token = entry[at] if entry else None
+    if token is None or "\n" not in token.value or not token.value.split("\n", 1)[1]:
+        return
+    head, tail = token.value.split("\n", 1)
+    if head.strip():
+        token.value = head + "\n"
+    else:
+        entry[at] = None
+    holder, last, at = _tail_slot(node, key)
+    entry = holder.ca.items.setdefault(last, [None, None, None, None])
+    if entry[at] is None:
+        entry[at] = CommentToken("\n" + tail, token.start_mark)
+    elif not entry[at].value.split("\n", 1)[-1]:
+        entry[at].value += tail
 
 
 def _yaml(mapping: int, sequence: int, offset: int, explicit: bool) -> Any:

@@ -400,3 +400,23 @@ def test_scalar_list_items_added_and_removed_by_value() -> None:
 def test_yaml_document_count_differs_is_declined() -> None:
     outcome = run("a: 1\n", "a: 1\n---\nb: 2\n", "a: 2\n", "x.yaml")
     assert outcome == Outcome(None, (), "the sides have different numbers of YAML documents")
+
+
+JOBS = "jobs:\n  test:\n    runs-on: x\n    steps:\n      - run: a\n\nafter: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("base", "appended"),
+    [
+        ("m:\n  a: 1\n  b: 2  # bee\n\nother: 1\n", "  c: 3\n"),
+        ("l:\n  - a\n  - b\n\nother: 1\n", "  - c\n"),
+        (JOBS.replace("after", "other"), "  docs:\n    runs-on: y\n    steps:\n      - run: d\n"),
+        (JOBS.replace("after", "other"), "  lst:\n    - 1\n    - 2\n"),
+    ],
+)
+def test_blank_lines_after_a_block_stay_after_the_appended_entry(base: str, appended: str) -> None:
+    ours = base.replace("other: 1", "other: 2")
+    theirs = base.replace("\n\nother", "\n" + appended.rstrip("\n") + "\n\nother")
+    assert merged(base, ours, theirs, "x.yml") == ours.replace(
+        "\n\nother", "\n" + appended + "\nother"
+    )
