@@ -45,7 +45,30 @@ def merge_toml(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, li
     except TOMLKitError as e:
         raise Unmergeable(f"does not parse as TOML ({e})") from e
     result, conflicts = merge_documents(TomlTree(), rules, *docs)
-    return tomlkit.dumps(result), conflicts
+    return _space_like(ours, tomlkit.dumps(result)), conflicts
+
+
+_HEADER = re.compile(r"""^\[\[?[\w."' -]+\]\]?[ \t]*(#.*)?$""")  # a whole table header line
+
+
+def _space_like(ours: str, text: str) -> str:
+    """A blank line before each table header and one newline at the end, where the project has.
+
+    A table the template added arrives with the spacing it had in the template's file, which
+    depends on what followed it there; the project's own habit decides instead.
+    """
+    lines = ours.split("\n")
+    headers = [i for i, line in enumerate(lines) if i and _HEADER.match(line)]
+    if headers and all(not lines[i - 1].strip() for i in headers):
+        out: list[str] = []
+        for line in text.split("\n"):
+            if out and _HEADER.match(line) and out[-1].strip():
+                out.append("")
+            out.append(line)
+        text = "\n".join(out)
+    if ours.endswith("\n") and not ours.endswith("\n\n"):
+        text = text.rstrip("\n") + "\n"
+    return text
 
 
 def _json_style(text: str) -> dict[str, Any]:

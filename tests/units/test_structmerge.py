@@ -420,3 +420,20 @@ def test_blank_lines_after_a_block_stay_after_the_appended_entry(base: str, appe
     assert merged(base, ours, theirs, "x.yml") == ours.replace(
         "\n\nother", "\n" + appended + "\nother"
     )
+
+
+def test_duplicate_table_from_both_sides_merges_into_the_project_table() -> None:
+    base = '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n\n[project.urls]\nhome = "h"\n'
+    ours = base.replace("[tool.ruff]", '[tool.coverage.run]\nsource = ["src"]\n\n[tool.ruff]')
+    theirs = base + "\n[tool.coverage.run]\nbranch = true\n"
+    assert merged(base, ours, theirs, "pyproject.toml") == ours.replace(
+        'source = ["src"]\n', 'source = ["src"]\nbranch = true\n'
+    )
+
+
+def test_a_table_the_template_appended_gets_the_project_spacing() -> None:
+    base = '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n\n[project.urls]\nhome = "h"\n'
+    theirs = base + "\n[tool.mypy]\nstrict = true\n"
+    assert merged(base, base.replace('"x"', '"y"'), theirs, "pyproject.toml") == base.replace(
+        '"x"', '"y"'
+    ).replace("100\n", "100\n\n[tool.mypy]\nstrict = true\n")
