@@ -1,10 +1,10 @@
 """TOML, JSON and line-set files as trees for the structured merge: parse, edit in place, write.
 
 TOML goes through tomlkit, which writes back every byte it read (comments, spacing, key order)
-and edits items in place. JSON has no comments: the project's file is rewritten with its own
-indentation, key order and ASCII escaping, and only if that reproduces the project's file byte
-for byte (else the merge is declined). Line-set files (`.gitignore`, requirements files) are
-lists of lines.
+and edits items in place. JSON has no comments: it is written with the project's indentation,
+key order and ASCII escaping, and only the lines the merge changed are replayed onto the
+project's text (`structreplay`), so a layout json cannot write (prettier's) survives too.
+Line-set files (`.gitignore`, requirements files) are lists of lines.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from dlgen.structreplay import replay
 from dlgen.structtree import Rules, Tree, Unmergeable, merge_documents
 
 
@@ -93,10 +94,14 @@ def merge_json(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, li
         raise Unmergeable(f"does not parse as JSON ({e})") from e
     style = _json_style(ours)
     newline = ours.endswith("\n")
-    if _json_dump(docs[1], style, newline) != ours:
-        raise Unmergeable("its layout cannot be written back as the project wrote it")
+    before = _json_dump(docs[1], style, newline)
     result, conflicts = merge_documents(Tree(), rules, *docs)
-    return _json_dump(result, style, newline), conflicts
+    if conflicts:
+        return ours, conflicts
+    text = replay(ours, before, _json_dump(result, style, newline))
+    if text is None or json.loads(text) != result:
+        raise Unmergeable("the change touches lines whose layout cannot be kept")
+    return text, conflicts
 
 
 def merge_lines(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, list[str]]:

@@ -3,8 +3,8 @@
 ruamel.yaml's round-trip mode keeps comments, quoting, flow or block style, anchors and aliases,
 and key order, which PyYAML loses. It writes indentation from settings rather than from the
 file, so the project's settings are found by writing the project's own file back: the first
-setting that reproduces it byte for byte is used for the merged file, and a file no setting
-reproduces is declined (git's result stands) rather than rewritten in another layout.
+setting that reproduces it (or comes closest) is used, and only the lines the merge changed are
+replayed onto the project's text (`structreplay`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from dlgen.structreplay import replay
 from dlgen.structtree import MISSING, Rules, Tree, Unmergeable, merge_documents
 
 # (mapping indent, sequence indent, dash offset): block styles seen in the wild, commonest first
@@ -121,14 +122,22 @@ def _dump(yaml: Any, docs: list[Any]) -> str:
     return out.getvalue()
 
 
-def _layout(text: str) -> Any:
-    """The writer settings that give the project's file back unchanged."""
+def _layout(text: str) -> tuple[Any, str]:
+    """The writer settings that give the project's file back with the fewest changed lines."""
+    from difflib import SequenceMatcher
+
     explicit = text.lstrip().startswith("---")
+    best: tuple[float, Any, str] | None = None
     for mapping, sequence, offset in _LAYOUTS:
         yaml = _yaml(mapping, sequence, offset, explicit)
-        if _dump(yaml, _load(text)) == text:
-            return yaml
-    raise Unmergeable("its layout cannot be written back as the project wrote it")
+        written = _dump(yaml, _load(text))
+        if written == text:
+            return yaml, written
+        score = SequenceMatcher(None, text.splitlines(), written.splitlines()).ratio()
+        if best is None or score > best[0]:
+            best = (score, yaml, written)
+    assert best is not None
+    return best[1], best[2]
 
 
 def merge_yaml(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, list[str]]:
@@ -136,10 +145,22 @@ def merge_yaml(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, li
     docs = [_load(text) for text in (base, ours, theirs)]
     if len({len(d) for d in docs}) != 1:
         raise Unmergeable("the sides have different numbers of YAML documents")
-    yaml = _layout(ours)
+    yaml, before = _layout(ours)
     merged, conflicts = [], []
     for index, (b, o, t) in enumerate(zip(*docs, strict=True)):
         result, found = merge_documents(YamlTree(), rules, b, o, t)
         merged.append(result)
         conflicts += [f"document {index + 1}: {c}" if len(docs[1]) > 1 else c for c in found]
-    return _dump(yaml, merged), conflicts
+    if conflicts:
+        return ours, conflicts
+    after = _dump(yaml, merged)
+    text = replay(ours, before, after)
+    tree = YamlTree()  # compared as read back: merge keys are resolved by the reader, not in memory
+    try:
+        same = text is not None and tree.plain(_load(text)) == tree.plain(_load(after))
+    except Unmergeable:
+        same = False
+    if not same:
+        raise Unmergeable("the change touches lines whose layout cannot be kept")
+    assert text is not None
+    return text, conflicts

@@ -283,7 +283,16 @@ def test_json_with_tabs() -> None:
 def test_json_layout_the_writer_cannot_reproduce_is_declined() -> None:
     base = '{"a": 1,\n "b": 2}\n'
     outcome = run(base, base.replace("1", "3"), base.replace("2", "4"), "x.json")
-    assert outcome == Outcome(None, (), "its layout cannot be written back as the project wrote it")
+    assert outcome == Outcome(None, (), "the change touches lines whose layout cannot be kept")
+
+
+def test_prettier_json_keeps_its_one_line_objects() -> None:
+    base = '[\n  { "rule": "A1", "why": "x" },\n  {\n    "rule": "B2",\n    "why": "y"\n  }\n]\n'
+    ours = base.replace('"x"', '"changed"')
+    theirs = base.replace("\n]", ',\n  { "rule": "C3", "why": "z" }\n]')
+    assert merged(base, ours, theirs, "rules.json") == ours.replace(
+        "  }\n]", '  },\n  {\n    "rule": "C3",\n    "why": "z"\n  }\n]'
+    )
 
 
 def test_crlf_stays_crlf() -> None:
@@ -437,3 +446,20 @@ def test_a_table_the_template_appended_gets_the_project_spacing() -> None:
     assert merged(base, base.replace('"x"', '"y"'), theirs, "pyproject.toml") == base.replace(
         '"x"', '"y"'
     ).replace("100\n", "100\n\n[tool.mypy]\nstrict = true\n")
+
+
+ODD = "nav:\n- Home: index.md\n- Usage: usage.md\nextra_css:\n  - custom.css\n"
+ODD += "theme:\n  name: material\n"
+
+
+def test_yaml_layout_the_writer_cannot_reproduce_survives_outside_the_change() -> None:
+    ours = ODD.replace("- Usage: usage.md\n", "- Usage: usage.md\n- Mine: mine.md\n")
+    theirs = ODD.replace("name: material", "name: material\n  palette: teal")
+    assert merged(ODD, ours, theirs, "mkdocs.yml") == ours + "  palette: teal\n"
+
+
+def test_yaml_change_on_a_line_the_writer_cannot_reproduce_is_declined() -> None:
+    ours = ODD.replace("name: material", "name: readthedocs")
+    theirs = ODD.replace("  - custom.css\n", "  - custom.css\n  - extra.css\n")
+    outcome = run(ODD, ours, theirs, "mkdocs.yml")
+    assert outcome == Outcome(None, (), "the change touches lines whose layout cannot be kept")
