@@ -58,7 +58,7 @@ def _step(item: Any) -> Hashable | None:
         return None
     for key in ("id", "name", "uses", "run"):
         if isinstance(item.get(key), str):
-            return (key, item[key])
+            return str(item[key])
     return None
 
 
@@ -98,7 +98,8 @@ def requirement_name(item: Any) -> Hashable | None:
         req = Requirement(item)
     except InvalidRequirement:
         return None
-    return (canonicalize_name(req.name), str(req.marker or ""))
+    name = str(canonicalize_name(req.name))
+    return f"{name}; {req.marker}" if req.marker else name
 
 
 def _split_comment(line: str) -> tuple[str, str]:

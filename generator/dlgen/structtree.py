@@ -110,7 +110,8 @@ class Merge:
 
     def conflict(self, path: Path) -> None:
         """Record a true conflict at `path`."""
-        self.conflicts.append(".".join(path) or "(document)")
+        text = "".join(part if part.startswith("[") else f".{part}" for part in path)
+        self.conflicts.append(text.removeprefix(".") or "(document)")
 
     def value(self, path: Path, base: Any, ours: Any, theirs: Any) -> Any:
         """The merged node for `ours` (edited in place where it is a container)."""

@@ -85,7 +85,7 @@ def test_both_sides_bump_the_same_dependency_differently_conflict() -> None:
     ours = PYPROJECT.replace('"torch>=2.1"', '"torch>=2.2"')
     theirs = PYPROJECT.replace('"torch>=2.1"', '"torch>=2.3"')
     outcome = run(PYPROJECT, ours, theirs, "pyproject.toml")
-    assert outcome.conflicts == ("project.dependencies.[('torch', '')]",)
+    assert outcome.conflicts == ("project.dependencies[torch]",)
 
 
 def test_dependency_identity_is_the_normalized_name() -> None:
@@ -151,9 +151,7 @@ def test_template_deletes_a_hook_the_project_changed_conflicts() -> None:
     ours = PRECOMMIT.replace("args: [--fix]", "args: [--fix, --unsafe-fixes]")
     theirs = PRECOMMIT.replace("      - id: ruff\n        args: [--fix]  # autofix\n", "")
     outcome = run(PRECOMMIT, ours, theirs, ".pre-commit-config.yaml")
-    assert outcome.conflicts == (
-        "repos.[https://github.com/astral-sh/ruff-pre-commit].hooks.[ruff]",
-    )
+    assert outcome.conflicts == ("repos[https://github.com/astral-sh/ruff-pre-commit].hooks[ruff]",)
 
 
 WORKFLOW = dedent("""\
@@ -463,3 +461,16 @@ def test_yaml_change_on_a_line_the_writer_cannot_reproduce_is_declined() -> None
     theirs = ODD.replace("  - custom.css\n", "  - custom.css\n  - extra.css\n")
     outcome = run(ODD, ours, theirs, "mkdocs.yml")
     assert outcome == Outcome(None, (), "the change touches lines whose layout cannot be kept")
+
+
+def test_requirements_pinned_differently_on_both_sides_conflict() -> None:
+    base = "numpy==1.26.0\nrich\n"
+    outcome = run(base, "numpy==1.26.4\nrich\n", "numpy==2.0.0\nrich\n", "requirements.txt")
+    assert outcome == Outcome(None, ("[numpy]",), "changed on both sides")
+
+
+def test_ci_step_changed_on_both_sides_conflicts_by_name() -> None:
+    ours = WORKFLOW.replace("run: pytest -q", "run: pytest -x")
+    theirs = WORKFLOW.replace("run: pytest -q", "run: pytest -n 2")
+    outcome = run(WORKFLOW, ours, theirs, ".github/workflows/ci.yml")
+    assert outcome.conflicts == ("jobs.test.steps[Test].run",)
