@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from dlgen.check import check
-from tests.helpers import TemplateRepo, commit_all, dlgen, edit_record, git, invoke
+from tests.helpers import TemplateRepo, commit_all, dlgen, edit_record, git, invoke, unmeasured_env
 
 POLICY = """\
 _dlgen:
@@ -612,7 +612,12 @@ def test_plain_check_skips_click_and_yaml_and_answers_as_click_does(
         "print(sorted(m for m in sys.modules if m.split('.')[0] in never))"
     )
     imported = subprocess.run(
-        [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        cwd=project,
+        env=unmeasured_env(),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert imported.stdout.strip().splitlines()[-1] == "[]"
     plain = dlgen("check", *args, cwd=project)

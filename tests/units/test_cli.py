@@ -13,7 +13,7 @@ import pytest
 
 from dlgen import __version__
 from dlgen.cli import cli
-from tests.helpers import invoke
+from tests.helpers import invoke, unmeasured_env
 
 HEAVY = ("copier", "jinja2", "dlgen.git", "dlgen.render", "yaml")
 # Modules `--help` has no use for: the command bodies import them when they run.
@@ -31,7 +31,13 @@ NOT_FOR_HELP = (
 
 def imported_after(code: str) -> set[str]:
     probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=unmeasured_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return set(json.loads(out.stdout.splitlines()[-1]))
 
 
