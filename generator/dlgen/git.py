@@ -570,3 +570,38 @@ def log_entries(out: str) -> list[tuple[str, str, str, str]]:
         sha, parents, email, body = entry.split("\x01", 3)
         entries.append((sha, parents, email, body))
     return entries
+
+
+# --- structured merges ---------------------------------------------------------------------------
+
+
+def write_blob(data: bytes, cwd: Path) -> str:
+    """Store `data` as a blob, byte for byte (no filters), and return its id."""
+    text = data.decode("utf-8", "surrogateescape")
+    out = proc.run(["git", "hash-object", "-w", "--no-filters", "--stdin"], cwd, _env(), stdin=text)
+    return out.stdout.strip()
+
+
+def index_entries(path: str, cwd: Path) -> dict[int, tuple[str, str]]:
+    """The index entries of `path`: {stage: (mode, blob)} (stage 0 when merged)."""
+    out: dict[int, tuple[str, str]] = {}
+    for entry in _z(git(["ls-files", "-s", "-z", "--", path], cwd)):
+        meta, _, _name = entry.partition("\t")
+        mode, blob, stage = meta.split()
+        out[int(stage)] = (mode, blob)
+    return out
+
+
+def set_index(path: str, entries: Mapping[int, tuple[str, str]], cwd: Path) -> None:
+    """Replace every index entry of `path` by `entries` ({stage: (mode, blob)})."""
+    zero = "0" * len(next(iter(entries.values()))[1])
+    lines = [f"0 {zero}\t{path}"]
+    lines += [f"{mode} {blob} {stage}\t{path}" for stage, (mode, blob) in sorted(entries.items())]
+    proc.run(
+        ["git", "update-index", "-z", "--index-info"], cwd, _env(), stdin="\0".join(lines) + "\0"
+    )
+
+
+def checkout_index(paths: Sequence[str], cwd: Path) -> None:
+    """Write `paths` from the index (stage 0) to the work tree, through the repository's filters."""
+    git(["checkout-index", "-f", "--", *paths], cwd)
