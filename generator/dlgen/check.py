@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dlgen import answers, git, templates
+from dlgen import answers, git, sources
 from dlgen.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -21,6 +21,7 @@ from dlgen.errors import (
     InputError,
     ProcessError,
 )
+from dlgen.template import Template
 from dlgen.template_branch import locate, not_a_render, ref
 
 ERROR, WARNING = "error", "warning"
@@ -277,7 +278,7 @@ def _not_a_repository() -> Finding:
 def check_template_name(record: answers.Record) -> list[Finding]:
     """A bare name must be a bundled template; paths and URLs are not checked offline."""
     name = record.template
-    if "/" in name or templates.is_url(name) or name in templates.bundled_names():
+    if "/" in name or sources.is_url(name) or name in sources.bundled_names():
         return []
     return [
         Finding(
@@ -285,7 +286,7 @@ def check_template_name(record: answers.Record) -> list[Finding]:
             ERROR,
             answers.RECORD_NAME,
             f"unknown template {name!r}",
-            f"fix `template:`; this dlgen bundles {', '.join(templates.bundled_names())}",
+            f"fix `template:`; this dlgen bundles {', '.join(sources.bundled_names())}",
         )
     ]
 
@@ -341,15 +342,9 @@ def check_version(record: answers.Record) -> list[Finding]:
 
 
 def _bundled_version(name: str) -> tuple[int, ...] | None:
-    if name not in templates.bundled_names():
+    if name not in sources.bundled_names():
         return None
-    copier_yml = templates.bundled_root() / "templates" / name / "copier.yml"
-    # The bundled copier.yml is dlgen's own: its `_dlgen:` block opens with `version:`, read
-    # without PyYAML (start-up); any other layout goes through the full reader.
-    found = re.search(
-        r"^_dlgen:\n  version: *['\"]?([0-9][^\s'\"#]*)", copier_yml.read_text(), re.M
-    )
-    version = found.group(1) if found else templates.read_meta(copier_yml.parent).version
+    version = Template.version_of(sources.bundled_root() / "templates" / name)
     return _parse_version(version) if version else None
 
 

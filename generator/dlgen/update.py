@@ -18,8 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, lifecycle, template_branch, templates
+from dlgen import answers, git, lifecycle, sources, template_branch
 from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
+from dlgen.template import Template
 
 ORIG_TEMPLATE = "refs/dlgen/orig-template"  # the abort refs of the `dlgen/template` project
 ORIG_HEAD = "refs/dlgen/orig-head"
@@ -364,20 +365,18 @@ def render_target(
     if template is not None:
         check_holds_version(spec, old, proj.root)
     refuse_lost_template(spec, proj.root)
-    with templates.resolve(spec, to, base=proj.root) as source:
-        meta = templates.read_meta(source.path, old.flavour)
+    with sources.resolve(spec, to, base=proj.root) as source:
+        tpl = Template.load(source.path, old.flavour)
         # copier asks only what the recorded answers leave open; cookiecutter's prompt would ask
         # every question again, so its new questions are asked after a render with defaults
-        flavour = templates.pick_flavour(source.path, old.flavour)
+        flavour = tpl.flavour
         interactive = not defaults and flavour == "copier" and sys.stdin.isatty()
-        unknown = sorted(set(data) - set(meta.questions))
+        unknown = sorted(set(data) - set(tpl.names))
         if unknown:
             raise InputError(
-                f"unknown question {unknown[0]!r}; the template asks: {', '.join(meta.questions)}"
+                f"unknown question {unknown[0]!r}; the template asks: {', '.join(tpl.names)}"
             )
-        kept = {
-            k: v for k, v in old.answers.items() if k in meta.questions and k not in meta.computed
-        }
+        kept = {k: v for k, v in old.answers.items() if k in tpl.names and k not in tpl.computed}
         given = {**kept, **data}
         rendered = render(
             source,
@@ -414,8 +413,8 @@ def render_target(
 def refuse_lost_template(spec: str, root: Path) -> None:
     """A recorded local path that no longer leads to the template (a clone at another depth, a
     moved template): say so, and how to point the project at it (exit 2)."""
-    source = templates.split_ref(spec)[0]
-    if templates.is_url(source) or source in templates.bundled_names():
+    source = sources.split_ref(spec)[0]
+    if sources.is_url(source) or source in sources.bundled_names():
         return
     if not (root / source).is_dir():
         raise InputError(
@@ -426,10 +425,10 @@ def refuse_lost_template(spec: str, root: Path) -> None:
 
 def _given_source(template: str) -> str:
     """A `--template` path is relative to the current directory (a URL or name stays as is)."""
-    source, ref = templates.split_ref(template)
+    source, ref = sources.split_ref(template)
     if ref is not None:
         raise InputError(f"--template {template!r}: give the version with --to, not '@{ref}'")
-    if templates.is_url(source) or source in templates.bundled_names():
+    if sources.is_url(source) or source in sources.bundled_names():
         return source
     if not Path(source).is_dir():
         raise InputError(f"--template {template!r}: no such directory and not a git URL")
@@ -442,7 +441,7 @@ def check_holds_version(spec: str, old: answers.Record, root: Path) -> None:
     if ref is None:
         return  # a plain directory has one version: nothing to compare
     try:
-        with templates.resolve(spec, ref, base=root):
+        with sources.resolve(spec, ref, base=root):
             pass
     except InputError as e:
         raise InputError(
@@ -608,7 +607,7 @@ def run_migrations(proj: Project, record: answers.Record) -> None:
 
     What a migration changed is noted so that --abort (or a failure) undoes it with the merge.
     """
-    if record.template not in templates.bundled_names():
+    if record.template not in sources.bundled_names():
         return
     if lifecycle.load(record.template, "migrate") is None:
         return
