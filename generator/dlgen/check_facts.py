@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlgen import answers, git, templates
+from dlgen import answers, git, sources
 from dlgen.errors import InputError, ProcessError
 from dlgen.template_branch import locate, ref
 
@@ -90,15 +90,11 @@ def gather(project: Path, record: answers.Record) -> Facts:
 
 def newest_bundled(name: str) -> str | None:
     """The version of the bundled template `name` this dlgen installs; None if not bundled."""
-    if name not in templates.bundled_names():
+    if name not in sources.bundled_names():
         return None
-    copier_yml = templates.bundled_root() / "templates" / name / "copier.yml"
-    # The bundled copier.yml is dlgen's own: its `_dlgen:` block opens with `version:`, read
-    # without PyYAML (start-up); any other layout goes through the full reader.
-    found = re.search(
-        r"^_dlgen:\n  version: *['\"]?([0-9][^\s'\"#]*)", copier_yml.read_text(), re.M
-    )
-    return found.group(1) if found else templates.read_meta(copier_yml.parent).version
+    from dlgen.template import Template
+
+    return Template.version_of(sources.bundled_root() / "templates" / name)
 
 
 def _in_work_tree(project: Path) -> bool:

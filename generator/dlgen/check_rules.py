@@ -5,7 +5,7 @@ catalog in `findings`.
 
 from __future__ import annotations
 
-from dlgen import answers, templates, versions
+from dlgen import answers, sources, versions
 from dlgen import findings as dlg
 from dlgen.check_facts import Facts
 from dlgen.findings import ENFORCEMENT, MARKERS, Finding, Ignore
@@ -17,9 +17,9 @@ from dlgen.template_branch import not_a_render
 def template_name(record: answers.Record) -> list[Finding]:
     """A bare name must be a bundled template; paths and URLs are not checked offline."""
     name = record.template
-    if "/" in name or templates.is_url(name) or name in templates.bundled_names():
+    if "/" in name or sources.is_url(name) or name in sources.bundled_names():
         return []
-    return [dlg.unknown_template(name, templates.bundled_names())]
+    return [dlg.unknown_template(name, sources.bundled_names())]
 
 
 def version(record: answers.Record, newest_bundled: str | None) -> list[Finding]:

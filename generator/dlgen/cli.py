@@ -173,9 +173,7 @@ def templates(template: str | None, fmt: str) -> int:
         lines = [f"{t['name']}\t{t['version'] or '-'}\t{t['description']}" for t in listing]
         out(json.dumps(listing, indent=2) if fmt == "json" else "\n".join(lines))
         return 0
-    with tpl.resolve(template) as source:
-        info = tpl.describe(source.name, source.path, source.version)
-        questions = tpl.read_questions(source.path)
+    info, questions = tpl.inspect(template)
     info["questions"] = [q.to_dict() for q in questions]
     out(json.dumps(info, indent=2) if fmt == "json" else tpl.questions_text(info, questions))
     return 0

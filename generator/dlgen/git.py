@@ -605,3 +605,38 @@ def set_index(path: str, entries: Mapping[int, tuple[str, str]], cwd: Path) -> N
 def checkout_index(paths: Sequence[str], cwd: Path) -> None:
     """Write `paths` from the index (stage 0) to the work tree, through the repository's filters."""
     git(["checkout-index", "-f", "--", *paths], cwd)
+
+
+# --- template repositories: tags, clones, verbatim exports (read by sources.py) ----------------
+
+
+def tags_newest_first(repo: Path) -> list[str]:
+    """Every tag of `repo`, highest version first (git's version sort)."""
+    return git(["tag", "--list", "--sort=-v:refname"], repo).split()
+
+
+def describe_tags(commit: str, repo: Path) -> str:
+    """`commit` named from the nearest tag (`v1.2-3-gabc1234`), else its abbreviated id."""
+    return git(["describe", "--tags", "--always", commit], repo).strip()
+
+
+def clone_no_checkout(url: str, dst: Path) -> None:
+    """Clone `url` into `dst` without a work tree checkout (the export reads the commit)."""
+    git(["clone", "--quiet", "--no-checkout", "--", url, str(dst)], dst.parent)
+
+
+def export_commit(repo: Path, commit: str, dst: Path) -> None:
+    """Write the tree of `commit` into `dst` (no .git) as a checkout would, through an index
+    beside `dst`, so that a local repository read in place is left untouched.
+
+    Not `git archive`: it applies the template repository's `export-subst` and `export-ignore`
+    attributes, which are meant for the generated project (copier and cruft clone, so
+    `.git_archival.txt` keeps its `$Format:%H$` and an export-ignored `tests/` stays).
+    """
+    index = dst.parent / f".{dst.name}.index"
+    env = {"GIT_INDEX_FILE": str(index)}
+    try:
+        git(["read-tree", commit], repo, env=env)
+        git(["checkout-index", "--all", "--force", f"--prefix={dst}/"], repo, env=env)
+    finally:
+        index.unlink(missing_ok=True)

@@ -15,11 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dlgen import answers, git, journal, templates
+from dlgen import answers, git, journal, sources
 from dlgen.check import check
 from dlgen.errors import DlgenError, InputError
 from dlgen.findings import ERROR, WARNING
 from dlgen.status_report import STATES, FleetReport, Row
+from dlgen.template import Template
 from dlgen.versions import lag as lag_of
 from dlgen.versions import parse as parse_version
 
@@ -94,19 +95,19 @@ class Versions:
         top = git.toplevel(path) if path.is_dir() else None
         if top is None:
             raise InputError(f"--template {spec}: {clone} is not a local git clone of a template")
-        newest = templates.newest_version_tag(top)
+        newest = sources.newest_version_tag(top)
         keys = [str(top.resolve()), *git.remote_urls(top), *([source] if sep else [])]
         self._newest.update({_normalize(k): newest for k in keys})
 
     def newest(self, template: str, project: Path) -> str | None:
         """The newest version of the template recorded as `template` by the project `project`."""
-        if "/" not in template and template in templates.bundled_names():
+        if "/" not in template and template in sources.bundled_names():
             key = f"bundled:{template}"
             if key not in self._newest:
-                meta = templates.read_meta(templates.bundled_root() / "templates" / template)
-                self._newest[key] = meta.version
+                path = sources.bundled_root() / "templates" / template
+                self._newest[key] = Template.version_of(path)
             return self._newest[key]
-        if templates.is_url(template):
+        if sources.is_url(template):
             return self._newest.get(_normalize(template))  # only a clone given with --template
         key = str((project / template).resolve())
         if key not in self._newest:
@@ -115,14 +116,14 @@ class Versions:
 
 
 def _local_newest(path: Path) -> str | None:
-    """As `templates.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
+    """As `sources.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
     if not path.is_dir():
         return None
     top = git.toplevel(path)
     if top is not None and top.resolve() == path:
-        return templates.newest_version_tag(top)
+        return sources.newest_version_tag(top)
     try:
-        return templates.read_meta(path).version
+        return Template.version_of(path)
     except InputError:
         return None
 

@@ -76,9 +76,10 @@ def test_min_version_dlg003(project: Path) -> None:
 
 
 def test_max_lag_warns_and_strict_fails_dlg004(project: Path) -> None:
-    from dlgen.templates import bundled_root, read_meta
+    from dlgen.sources import bundled_root
+    from dlgen.template import Template
 
-    bundled = read_meta(bundled_root() / "templates/dl-project").version
+    bundled = Template.load(bundled_root() / "templates/dl-project").version
     assert bundled is not None
     major, minor, *_ = (int(p) for p in bundled.split("."))
     old = f"{major}.{minor - 1}.0" if minor else f"{major - 1}.0.0"

@@ -13,8 +13,9 @@ import jsonschema
 import pytest
 
 import dlgen
+from dlgen.sources import bundled_root
 from dlgen.status import STATES
-from dlgen.templates import bundled_root, read_meta
+from dlgen.template import Template
 from tests.helpers import TemplateRepo, commit_all, edit_record, git, invoke, tree_snapshot
 
 COPIER = """\
@@ -197,7 +198,7 @@ def test_rows_say_why(fleet: Fleet, tmp_path: Path) -> None:
     assert rows["base-current"]["behind"] is False and rows["base-current"]["lag"] == 0
     assert rows["url-old"]["template"].startswith("file://")
     assert (rows["url-old"]["newest_version"], rows["url-old"]["lag"]) == ("v1.2.0", 2)
-    bundled = read_meta(bundled_root() / "templates/dl-project").version
+    bundled = Template.load(bundled_root() / "templates/dl-project").version
     assert rows["bundled-old"]["newest_version"] == bundled
     assert [f["id"] for f in rows["bundled-old"]["findings"]] == ["DLG004"]
     assert rows["ignored"]["ignores"] == [{"path": "Dockerfile", "reason": "need root"}]

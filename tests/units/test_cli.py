@@ -21,6 +21,8 @@ NOT_FOR_HELP = (
     "dlgen.new",
     "dlgen.questions",
     "dlgen.templates",
+    "dlgen.template",
+    "dlgen.sources",
     "dlgen.answers",
     "dlgen.check",
     "pathlib",
@@ -148,7 +150,7 @@ def test_templates_lists_bundled_with_version() -> None:
 
 
 def test_bundled_root_in_source_checkout() -> None:
-    from dlgen.templates import bundled_root
+    from dlgen.sources import bundled_root
 
     root = bundled_root()
     assert (root / "templates/dl-project/copier.yml").is_file()
@@ -180,7 +182,7 @@ def test_bundled_templates_and_hooks_ship_in_the_wheel(tmp_path: Path) -> None:
     assert "dlgen/_bundled/templates/dl-project/copier.yml" in names
     assert any(n.startswith("dlgen/_bundled/hooks/") for n in names)
     probe = (
-        "from dlgen.templates import bundled_root, bundled_names\n"
+        "from dlgen.sources import bundled_root, bundled_names\n"
         "print(bundled_root()); print(bundled_names())"
     )
     out = subprocess.run(
