@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 
-from dlgen import answers, git, journal, lifecycle, template_branch, templates
+from dlgen import answers, git, journal, lifecycle, sources, template_branch
 from dlgen.errors import StepError, UnsafeStateError
 from dlgen.project import Project
 
@@ -156,7 +156,7 @@ def run_migrations(proj: Project, record: answers.Record) -> None:
 
     What a migration changed is noted so that --abort (or a failure) undoes it with the merge.
     """
-    if record.template not in templates.bundled_names():
+    if record.template not in sources.bundled_names():
         return
     if lifecycle.load(record.template, "migrate") is None:
         return
