@@ -380,15 +380,19 @@ def is_merged(commit: str, cwd: Path) -> bool:
 
 
 def message_of(stderr: str, stdout: str = "") -> str:
-    """git's own meaningful line: its first `fatal:`/`error:` line, else its last line."""
-    lines = [
-        ln.strip()
-        for ln in (stderr or stdout).splitlines()
-        if ln.strip() and not ln.startswith("hint:")  # advice, never the message (#16)
-    ]
-    return next(
-        (ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[-1] if lines else ""
-    )
+    """git's own meaningful line: its first `fatal:`/`error:` line (with the paths git lists
+    below one ending in ':'), else its last line; a `hint:` line is never the message."""
+    lines = [ln for ln in (stderr or stdout).splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith("hint:")]
+    for i, line in enumerate(lines):
+        if line.startswith(("fatal:", "error:")):
+            listed = []
+            for more in lines[i + 1 :] if line.endswith(":") else []:
+                if not more.startswith("\t"):
+                    break
+                listed.append(more.strip())
+            return line.strip() + (" " + ", ".join(listed) if listed else "")
+    return lines[-1].strip() if lines else ""
 
 
 def merge_tree_stages(ours: str, theirs: str, cwd: Path) -> tuple[str, dict[str, set[int]]]:

@@ -262,7 +262,11 @@ def restore(top: Path, prefix: str, branch: str, orig_template: str, orig_head: 
     elif merging:
         git.forget_merge(top)
     held = git.object_types("HEAD", sorted(touched), top)
-    for path in sorted((p for p, t in held.items() if t is None), reverse=True):
+    created = [p for p, t in held.items() if t is None]
+    if created and git.ignores_case(top):  # `Readme.md` on disk may be the tracked `README.md`
+        folded = {p.casefold() for p, t in held.items() if t is not None}
+        created = [p for p in created if p.casefold() not in folded]
+    for path in sorted(created, reverse=True):
         _unlink(top, path)
     tracked = sorted(p for p, t in held.items() if t is not None)
     git.checkout_paths("HEAD", git.modified_paths(tracked, top), top)
