@@ -252,7 +252,7 @@ def _merged_render(
     top = git.toplevel(project)
     if top is None:
         return None, None
-    prefix = "" if project.resolve() == top else project.resolve().relative_to(top).as_posix() + "/"
+    prefix = git.prefix_of(project.resolve(), top)
     base = locate(top, prefix, record.branch, record=record).base(record.template_version)
     if base is None:
         return None, None

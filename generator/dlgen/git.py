@@ -275,36 +275,6 @@ def has_remote(cwd: Path, name: str) -> bool:
     return name in git(["remote"], cwd).split()
 
 
-def merge_tree(ours: str, theirs: str, cwd: Path) -> tuple[str, list[str]]:
-    """Merge without touching index or work tree: (result tree, conflicted paths)."""
-    r = proc.run(
-        ["git", "merge-tree", "--write-tree", "--name-only", "-z", ours, theirs],
-        cwd=cwd,
-        env=_env(),
-        check=False,
-    )
-    if r.returncode not in (0, 1):
-        raise ProcessError(["git", "merge-tree"], r.returncode, r.stdout, r.stderr)
-    head, _, rest = r.stdout.partition("\0")
-    conflicts = rest.split("\0\0", 1)[0].split("\0") if r.returncode == 1 else []
-    return head.strip(), sorted({p for p in conflicts if p})
-
-
-def merge_no_commit(branch: str, message: str, cwd: Path) -> bool:
-    """`git merge --no-ff --no-commit` with zdiff3 markers; False when conflicts remain."""
-    args = [
-        "-c",
-        "merge.conflictStyle=zdiff3",
-        "merge",
-        "--no-ff",
-        "--no-commit",
-        "-m",
-        message,
-        branch,
-    ]
-    return git_rc(args, cwd) == 0
-
-
 def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
     """Unmerged path -> {stage: blob} (1 base, 2 ours, 3 theirs)."""
     out: dict[str, dict[int, str]] = {}
@@ -460,3 +430,103 @@ def modified_paths(paths: Sequence[str], cwd: Path) -> list[str]:
 def forget_merge(cwd: Path) -> None:
     """Drop the merge state (MERGE_HEAD...), index and work tree left alone; needs no index lock."""
     git(["merge", "--quit"], cwd)
+
+
+# --- project flows (update, adopt, diff, status, new) and the template branch: what they read
+# --- and write beyond the sections above, one function per command line -------------------------
+
+
+def prefix_of(path: Path, top: Path) -> str:
+    """`path`'s place in the work tree `top` as `git rev-parse --show-prefix` says it, without a
+    call: '' at the root, else 'a/b/'. Both paths resolved."""
+    return "" if path == top else path.relative_to(top).as_posix() + "/"
+
+
+def fetch_quietly(remote: str, refspec: str, cwd: Path) -> bool:
+    """Fetch one refspec, no tags, no submodules, no FETCH_HEAD; False when it failed (offline)."""
+    args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, refspec]
+    return git_rc(["-c", "fetch.recurseSubmodules=false", *args], cwd) == 0
+
+
+def is_ignored(path: str, cwd: Path) -> bool:
+    """Whether git ignores `path` (`git check-ignore`)."""
+    return git_rc(["check-ignore", "-q", "--", path], cwd) == 0
+
+
+def untrack(path: str, cwd: Path) -> None:
+    """Drop `path` from the index (its unmerged entries included); the file is left alone."""
+    git(["rm", "--quiet", "--cached", "--", path], cwd)
+
+
+def add(paths: Sequence[str], cwd: Path) -> None:
+    """Stage `paths`."""
+    git(["add", "--", *paths], cwd)
+
+
+def commit(message: str, cwd: Path) -> None:
+    """Commit the index as it is (hooks skipped: dlgen's own commit of its record)."""
+    git(["commit", "--quiet", "--no-verify", "-m", message], cwd)
+
+
+def merge_ours(ref: str, cwd: Path) -> None:
+    """Record `ref` as merged without taking any of its changes, uncommitted (`-s ours`)."""
+    args = ["merge", "--quiet", "--strategy=ours", "--allow-unrelated-histories", "--no-commit"]
+    git([*args, ref], cwd)
+
+
+def diff_to_work_tree(rev: str, paths: Sequence[str], cwd: Path, mode: Sequence[str] = ()) -> str:
+    """`git diff` from `rev` to the work tree on `paths`; `mode` e.g. `--stat`."""
+    return git(["diff", "--no-color", *mode, rev, "--", *paths], cwd)
+
+
+def config_matching(pattern: str, cwd: Path) -> list[tuple[str, str]]:
+    """(key, value) of every config entry whose key matches `pattern`, in git's order."""
+    out = git(["config", "-z", "--get-regexp", pattern], cwd, check=False)  # 1: none set
+    pairs = (entry.partition("\n") for entry in out.split("\0") if entry)
+    return [(key, value.strip()) for key, _, value in pairs]
+
+
+def remote_urls(cwd: Path) -> list[str]:
+    """The URL of every remote."""
+    out = git(["config", "--get-regexp", r"^remote\..*\.url$"], cwd, check=False)
+    return [line.split(" ", 1)[1] for line in out.splitlines() if " " in line]
+
+
+def ref_ids(patterns: Sequence[str], cwd: Path) -> dict[str, str]:
+    """ref name -> object id of the refs matching `patterns` (`git for-each-ref`)."""
+    out = git(["for-each-ref", "--format=%(refname) %(objectname)", *patterns], cwd)
+    return dict(line.split(" ", 1) for line in out.splitlines())
+
+
+def unmerged_below(cwd: Path) -> list[str]:
+    """Unmerged paths under `cwd` (repository paths), sorted."""
+    out = git(["ls-files", "--unmerged", "-z", "--", "."], cwd)
+    return sorted({e.partition("\t")[2] for e in out.split("\0") if e})
+
+
+def commit_body(sha: str, cwd: Path, *, check: bool = True) -> str:
+    """The full message of commit `sha` ('' for an unreadable one without `check`)."""
+    return git(["log", "-1", "--format=%B", sha], cwd, check=check)
+
+
+def is_ancestor(a: str, b: str, cwd: Path) -> bool:
+    """Whether commit `a` is `b` or an ancestor of it."""
+    return git_rc(["merge-base", "--is-ancestor", a, b], cwd) == 0
+
+
+def log_records(rev: str, cwd: Path) -> list[tuple[str, str, str, str]]:
+    """(sha, parents, author email, body) of each commit reachable from `rev`, newest first."""
+    out = git(["log", "-z", "--format=%H%x01%P%x01%ae%x01%B", rev, "--"], cwd)
+    found = []
+    for entry in filter(None, out.split("\0")):
+        sha, parents, email, body = entry.split("\x01", 3)
+        found.append((sha, parents, email, body))
+    return found
+
+
+def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
+    """(sha, commit time, body) of the first commit `git log -n1 ARGS` lists, or None."""
+    out = git(["log", "-n1", "--format=%H %ct%n%B", *args], cwd, check=False)
+    head, _, body = out.partition("\n")
+    sha, _, time = head.partition(" ")
+    return (sha, int(time), body) if sha else None

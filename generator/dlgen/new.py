@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from dlgen import (
-    __version__,
     answers,
     data_files,
     git,
@@ -27,7 +26,7 @@ from dlgen import (
     templates,
 )
 from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
-from dlgen.render import Rendered, render
+from dlgen.render import render
 
 DEFAULT_TEMPLATE = "dl-project"
 _STAGING_PREFIX = ".dlgen-new-"
@@ -142,16 +141,11 @@ def git_config_defaults(
     if not keys:
         return {}
     pattern = "^(" + "|".join(re.escape(k) for k in keys) + ")$"
-    try:  # one git call for all keys; exit 1 when none is set
-        out = git.git(["config", "-z", "--get-regexp", pattern], where, check=False)
+    try:  # one git call for all keys
+        found = git.config_matching(pattern, where)
     except ProcessError:  # no git: the template's defaults stand
         return {}
-    found: dict[str, str] = {}
-    for entry in filter(None, out.split("\0")):
-        key, _, value = entry.partition("\n")
-        if key in keys and value.strip():
-            found[keys[key]] = value.strip()  # the last one set wins, as with `git config --get`
-    return found
+    return {keys[key]: value for key, value in found if key in keys and value}
 
 
 def _pretend(
@@ -219,7 +213,7 @@ def _generate(
         )
         if "package_name" in rendered.answers:
             names.check_package_name(str(rendered.answers["package_name"]))
-        record = make_record(source, rendered, dst)
+        record = answers.from_render(source, rendered, dst)
         answers.save(out, record)
         if source.bundled:
             lifecycle.run(source.name, "post_generate", project=out, answers=rendered.answers)
@@ -261,26 +255,6 @@ def initial_data(dst: Path, data: Mapping[str, Any], asked: tuple[str, ...]) -> 
     elif "package_name" in asked and "project_name" in out:
         names.check_package_name(names.package_name(out["project_name"]))
     return out
-
-
-def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answers.Record:
-    """The `.dlgen.yml` content of a fresh render."""
-    spec = source.spec
-    if not source.bundled and not templates.is_url(templates.split_ref(spec)[0]):
-        spec = os.path.relpath(Path(templates.split_ref(spec)[0]).absolute(), dst)
-    policy = answers.policy_from_meta(rendered.meta, f"{source.spec} copier.yml _dlgen")
-    skip = [p for p in rendered.skip_if_exists if p not in policy.create_only]
-    if skip:  # copier's `_skip_if_exists`: like create-only, rendered once, never merged
-        policy = replace(policy, create_only=(*policy.create_only, *skip))
-    return answers.Record(
-        template=spec,
-        template_version=source.version,
-        dlgen_version=__version__,
-        answers=rendered.answers,
-        template_commit=source.commit,
-        policy=policy,
-        flavour=rendered.flavour,
-    )
 
 
 def commit_first_render(project: Path, record: answers.Record) -> None:
