@@ -205,7 +205,7 @@ def launchers(tmp_path: Path, shared_venv: Path, e2e_env: dict[str, str]) -> Pat
 
 
 def test_trainjob_rendezvous_of_two_nodes_on_localhost(
-    launchers: Path, shared_venv: Path, e2e_env: dict[str, str]
+    launchers: Path, tmp_path: Path, shared_venv: Path, e2e_env: dict[str, str]
 ) -> None:
     """k8s/trainjob.yaml passes its vendored CRD schema, and its command, run as the kubelet
     would in each of numNodes pods (the image's PATH, the PET_* environment Kubeflow Trainer's
@@ -214,6 +214,11 @@ def test_trainjob_rendezvous_of_two_nodes_on_localhost(
     check = [str(shared_venv / "bin" / "check-jsonschema"), "--schemafile"]
     run([*check, "k8s/trainjob.schema.json", "k8s/trainjob.yaml"], cwd=project, env=e2e_env)
     job = yaml.safe_load((project / "k8s" / "trainjob.yaml").read_text())
+    typo = tmp_path / "typo.yaml"  # the schema is strict, as kubectl apply is
+    typo.write_text(yaml.safe_dump({**job, "spec": {**job["spec"], "trainers": {}}}))
+    validate = [*check, "k8s/trainjob.schema.json", str(typo)]
+    rejected = subprocess.run(validate, cwd=project, capture_output=True, text=True, check=False)
+    assert rejected.returncode == 1 and "'trainers' was unexpected" in rejected.stdout, rejected
     trainer = job["spec"]["trainer"]
     nodes, port = trainer["numNodes"], free_port()
     assert nodes == 2 and job["spec"]["runtimeRef"]["name"] == "torch-distributed"
