@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, names, template_branch, templates
+from dlgen import answers, git, names, sources, template_branch
 from dlgen.errors import InputError, ProcessError, UnsafeStateError
 from dlgen.project import locate_clean
+from dlgen.template import Template
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,10 @@ def adopt(
     if template is None:
         raise InputError("which template? pass --template NAME|PATH|URL[@REF]")
     with (
-        templates.resolve(template, ref, base=project) as source,
+        sources.resolve(template, ref, base=project) as source,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        asked = templates.read_meta(source.path, flavour).questions
+        asked = Template.load(source.path, flavour).names
         if "project_name" in asked:
             given.setdefault("project_name", names.check_project_name(project.name))
         rendered = render(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from dlgen.render import Rendered
-    from dlgen.templates import Source
+    from dlgen.sources import Source
 
 RECORD_NAME = ".dlgen.yml"
 DEFAULT_BRANCH = "dlgen/template"
@@ -288,11 +288,11 @@ def from_render(source: Source, rendered: Rendered, dst: Path) -> Record:
     """
     import os
 
-    from dlgen import __version__, templates
+    from dlgen import __version__, sources
 
     spec = source.spec
-    if not source.bundled and not templates.is_url(templates.split_ref(spec)[0]):
-        spec = os.path.relpath(Path(templates.split_ref(spec)[0]).absolute(), dst)
+    if not source.bundled and not sources.is_url(sources.split_ref(spec)[0]):
+        spec = os.path.relpath(Path(sources.split_ref(spec)[0]).absolute(), dst)
     policy = policy_from_meta(rendered.meta, f"{source.spec} copier.yml _dlgen")
     skip = [p for p in rendered.skip_if_exists if p not in policy.create_only]
     if skip:

@@ -516,12 +516,7 @@ def is_ancestor(a: str, b: str, cwd: Path) -> bool:
 
 def log_records(rev: str, cwd: Path) -> list[tuple[str, str, str, str]]:
     """(sha, parents, author email, body) of each commit reachable from `rev`, newest first."""
-    out = git(["log", "-z", "--format=%H%x01%P%x01%ae%x01%B", rev, "--"], cwd)
-    found = []
-    for entry in filter(None, out.split("\0")):
-        sha, parents, email, body = entry.split("\x01", 3)
-        found.append((sha, parents, email, body))
-    return found
+    return log_entries(git(["log", "-z", RENDER_LOG, rev, "--"], cwd))
 
 
 def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
@@ -530,3 +525,118 @@ def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
     head, _, body = out.partition("\n")
     sha, _, time = head.partition(" ")
     return (sha, int(time), body) if sha else None
+
+
+# --- dlgen check: the facts it gathers ---------------------------------------------------------
+
+RENDER_LOG = "--format=%H%x01%P%x01%ae%x01%B"  # what `template_branch.not_a_render` judges
+
+
+def check_calls(branch_ref: str, present: Sequence[str]) -> list[list[str]]:
+    """`dlgen check`'s first git calls, independent so that they start at once (`git_parallel`):
+    tracked merge leftovers, the template branch's log, the files of its tip under the current
+    directory, and the work tree's blob ids of `present` (filters applied, as `git add` would)."""
+    return [
+        ["ls-files", "-z", "--", "*.rej", "*.orig"],
+        ["log", "--ignore-missing", "-z", RENDER_LOG, branch_ref, "--"],
+        ["ls-tree", "-r", "-z", branch_ref],
+        *([["hash-object", "--", *present]] if present else []),
+    ]
+
+
+def tree_blobs(out: str) -> dict[str, str]:
+    """path -> blob id from `git ls-tree -z` output."""
+    blobs = {}
+    for entry in filter(None, out.split("\0")):
+        meta, _, path = entry.partition("\t")
+        blobs[path] = meta.split()[2]
+    return blobs
+
+
+def files_of(rev: str, cwd: Path) -> dict[str, str]:
+    """path -> blob id of every file of `rev` under `cwd`, paths relative to `cwd`."""
+    return tree_blobs(git(["ls-tree", "-r", "-z", rev], cwd))
+
+
+def hash_objects(paths: Sequence[str], cwd: Path) -> list[str]:
+    """The blob ids the work-tree files `paths` would get from `git add`, in order."""
+    return git(["hash-object", "--", *paths], cwd).split() if paths else []
+
+
+def log_entries(out: str) -> list[tuple[str, str, str, str]]:
+    """(sha, parents, author email, message) of each commit in `git log -z {RENDER_LOG}` output."""
+    entries = []
+    for entry in filter(None, out.split("\0")):
+        sha, parents, email, body = entry.split("\x01", 3)
+        entries.append((sha, parents, email, body))
+    return entries
+
+
+# --- structured merges ---------------------------------------------------------------------------
+
+
+def write_blob(data: bytes, cwd: Path) -> str:
+    """Store `data` as a blob, byte for byte (no filters), and return its id."""
+    text = data.decode("utf-8", "surrogateescape")
+    out = proc.run(["git", "hash-object", "-w", "--no-filters", "--stdin"], cwd, _env(), stdin=text)
+    return out.stdout.strip()
+
+
+def index_entries(path: str, cwd: Path) -> dict[int, tuple[str, str]]:
+    """The index entries of `path`: {stage: (mode, blob)} (stage 0 when merged)."""
+    out: dict[int, tuple[str, str]] = {}
+    for entry in _z(git(["ls-files", "-s", "-z", "--", path], cwd)):
+        meta, _, _name = entry.partition("\t")
+        mode, blob, stage = meta.split()
+        out[int(stage)] = (mode, blob)
+    return out
+
+
+def set_index(path: str, entries: Mapping[int, tuple[str, str]], cwd: Path) -> None:
+    """Replace every index entry of `path` by `entries` ({stage: (mode, blob)})."""
+    zero = "0" * len(next(iter(entries.values()))[1])
+    lines = [f"0 {zero}\t{path}"]
+    lines += [f"{mode} {blob} {stage}\t{path}" for stage, (mode, blob) in sorted(entries.items())]
+    proc.run(
+        ["git", "update-index", "-z", "--index-info"], cwd, _env(), stdin="\0".join(lines) + "\0"
+    )
+
+
+def checkout_index(paths: Sequence[str], cwd: Path) -> None:
+    """Write `paths` from the index (stage 0) to the work tree, through the repository's filters."""
+    git(["checkout-index", "-f", "--", *paths], cwd)
+
+
+# --- template repositories: tags, clones, verbatim exports (read by sources.py) ----------------
+
+
+def tags_newest_first(repo: Path) -> list[str]:
+    """Every tag of `repo`, highest version first (git's version sort)."""
+    return git(["tag", "--list", "--sort=-v:refname"], repo).split()
+
+
+def describe_tags(commit: str, repo: Path) -> str:
+    """`commit` named from the nearest tag (`v1.2-3-gabc1234`), else its abbreviated id."""
+    return git(["describe", "--tags", "--always", commit], repo).strip()
+
+
+def clone_no_checkout(url: str, dst: Path) -> None:
+    """Clone `url` into `dst` without a work tree checkout (the export reads the commit)."""
+    git(["clone", "--quiet", "--no-checkout", "--", url, str(dst)], dst.parent)
+
+
+def export_commit(repo: Path, commit: str, dst: Path) -> None:
+    """Write the tree of `commit` into `dst` (no .git) as a checkout would, through an index
+    beside `dst`, so that a local repository read in place is left untouched.
+
+    Not `git archive`: it applies the template repository's `export-subst` and `export-ignore`
+    attributes, which are meant for the generated project (copier and cruft clone, so
+    `.git_archival.txt` keeps its `$Format:%H$` and an export-ignored `tests/` stays).
+    """
+    index = dst.parent / f".{dst.name}.index"
+    env = {"GIT_INDEX_FILE": str(index)}
+    try:
+        git(["read-tree", commit], repo, env=env)
+        git(["checkout-index", "--all", "--force", f"--prefix={dst}/"], repo, env=env)
+    finally:
+        index.unlink(missing_ok=True)

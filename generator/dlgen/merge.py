@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from dlgen import answers, git, journal, lifecycle, templates
+from dlgen import answers, git, journal, lifecycle, sources
 from dlgen.errors import ProcessError, StepError, UnsafeStateError
 from dlgen.project import Project
 
@@ -110,7 +110,7 @@ def run_migrations(proj: Project, record: answers.Record) -> None:
 
     What a migration changed is noted so that --abort (or a failure) undoes it with the merge.
     """
-    if record.template not in templates.bundled_names():
+    if record.template not in sources.bundled_names():
         return
     if lifecycle.load(record.template, "migrate") is None:
         return

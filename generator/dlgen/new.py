@@ -22,11 +22,12 @@ from dlgen import (
     proc,
     questions,
     signals,
+    sources,
     template_branch,
-    templates,
 )
 from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
 from dlgen.render import render
+from dlgen.template import Template
 
 DEFAULT_TEMPLATE = "dl-project"
 _STAGING_PREFIX = ".dlgen-new-"
@@ -69,12 +70,11 @@ def new(
     dst = check_destination(path)
     given = data_files.read(data_file) if data_file is not None else data_files.DataFile({})
     spec = template or given.template or DEFAULT_TEMPLATE
-    with signals.raising(), templates.resolve(spec) as source:
-        meta = templates.read_meta(source.path, flavour)
-        wanted, notes = collect_answers(dst, given, data or {}, meta, source, pinned=bool(template))
-        user_defaults = git_config_defaults(meta.raw, _anchor(dst), skip=wanted)
-        asked = questions.read(source.path, flavour)
-        defaults = questions.ask_or_default(asked, wanted, user_defaults, defaults=defaults)
+    with signals.raising(), sources.resolve(spec) as source:
+        tpl = Template.load(source.path, flavour)
+        wanted, notes = collect_answers(dst, given, data or {}, tpl, source, pinned=bool(template))
+        user_defaults = git_config_defaults(tpl.dlgen, _anchor(dst), skip=wanted)
+        defaults = questions.ask_or_default(tpl.questions, wanted, user_defaults, defaults=defaults)
         if pretend:
             return _pretend(
                 source, dst, wanted, user_defaults, trust=trust, notes=notes, flavour=flavour
@@ -100,8 +100,8 @@ def collect_answers(
     dst: Path,
     given: data_files.DataFile,
     data: Mapping[str, Any],
-    meta: templates.TemplateMeta,
-    source: templates.Source,
+    tpl: Template,
+    source: sources.Source,
     *,
     pinned: bool,
 ) -> tuple[dict[str, Any], list[str]]:
@@ -113,14 +113,14 @@ def collect_answers(
     wanted = {**given.answers, **data}
     notes = []
     if given.replay:
-        dropped = sorted(k for k in wanted if k not in meta.questions)
-        wanted = {k: v for k, v in wanted.items() if k in meta.questions}
+        dropped = sorted(k for k in wanted if k not in tpl.names)
+        wanted = {k: v for k, v in wanted.items() if k in tpl.names}
         if dropped:
             notes.append(f"{source.spec} does not ask {', '.join(dropped)}: not replayed")
         if given.version and not pinned and given.version != source.version:
             notes.append(f"the record has {source.spec} {given.version}; using {source.version}")
-    wanted = initial_data(dst, wanted, meta.questions)
-    if given.replay and "package_name" in meta.questions and "package_name" not in wanted:
+    wanted = initial_data(dst, wanted, tpl.names)
+    if given.replay and "package_name" in tpl.names and "package_name" not in wanted:
         wanted["package_name"] = names.package_name(wanted["project_name"])
     return wanted, notes
 
@@ -149,7 +149,7 @@ def git_config_defaults(
 
 
 def _pretend(
-    source: templates.Source,
+    source: sources.Source,
     dst: Path,
     data: dict[str, Any],
     user_defaults: Mapping[str, Any],
@@ -180,7 +180,7 @@ def _pretend(
 
 
 def _generate(
-    source: templates.Source,
+    source: sources.Source,
     out: Path,
     dst: Path,
     data: dict[str, Any],

@@ -11,9 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, templates
+from dlgen import answers, git, sources
 from dlgen.errors import InputError, ProcessError
 from dlgen.project import Project
+from dlgen.template import Template
 
 
 def render_target(
@@ -42,20 +43,18 @@ def render_target(
     if template is not None:
         check_holds_version(spec, old, proj.root)
     refuse_lost_template(spec, proj.root)
-    with templates.resolve(spec, to, base=proj.root) as source:
-        meta = templates.read_meta(source.path, old.flavour)
+    with sources.resolve(spec, to, base=proj.root) as source:
+        tpl = Template.load(source.path, old.flavour)
         # copier asks only what the recorded answers leave open; cookiecutter's prompt would ask
         # every question again, so its new questions are asked after a render with defaults
-        flavour = templates.pick_flavour(source.path, old.flavour)
+        flavour = tpl.flavour
         interactive = not defaults and flavour == "copier" and sys.stdin.isatty()
-        unknown = sorted(set(data) - set(meta.questions))
+        unknown = sorted(set(data) - set(tpl.names))
         if unknown:
             raise InputError(
-                f"unknown question {unknown[0]!r}; the template asks: {', '.join(meta.questions)}"
+                f"unknown question {unknown[0]!r}; the template asks: {', '.join(tpl.names)}"
             )
-        kept = {
-            k: v for k, v in old.answers.items() if k in meta.questions and k not in meta.computed
-        }
+        kept = {k: v for k, v in old.answers.items() if k in tpl.names and k not in tpl.computed}
         given = {**kept, **data}
         rendered = render(
             source,
@@ -92,8 +91,8 @@ def render_target(
 def refuse_lost_template(spec: str, root: Path) -> None:
     """A recorded local path that no longer leads to the template (a clone at another depth, a
     moved template): say so, and how to point the project at it (exit 2)."""
-    source = templates.split_ref(spec)[0]
-    if templates.is_url(source) or source in templates.bundled_names():
+    source = sources.split_ref(spec)[0]
+    if sources.is_url(source) or source in sources.bundled_names():
         return
     if not (root / source).is_dir():
         raise InputError(
@@ -104,10 +103,10 @@ def refuse_lost_template(spec: str, root: Path) -> None:
 
 def _given_source(template: str) -> str:
     """A `--template` path is relative to the current directory (a URL or name stays as is)."""
-    source, ref = templates.split_ref(template)
+    source, ref = sources.split_ref(template)
     if ref is not None:
         raise InputError(f"--template {template!r}: give the version with --to, not '@{ref}'")
-    if templates.is_url(source) or source in templates.bundled_names():
+    if sources.is_url(source) or source in sources.bundled_names():
         return source
     if not Path(source).is_dir():
         raise InputError(f"--template {template!r}: no such directory and not a git URL")
@@ -120,7 +119,7 @@ def check_holds_version(spec: str, old: answers.Record, root: Path) -> None:
     if ref is None:
         return  # a plain directory has one version: nothing to compare
     try:
-        with templates.resolve(spec, ref, base=root):
+        with sources.resolve(spec, ref, base=root):
             pass
     except InputError as e:
         raise InputError(

@@ -10,20 +10,21 @@ The steps, in order (guards first, nothing written before the commit on the temp
 5. start_merge (`merge`, saving the abort state with `journal`): advance the branch,
    `git merge --no-commit`;
 6. settle (`merge`): keep user deletions, side files for conflicting binaries;
+   after_merge (`resolve`): conflicted TOML/YAML/JSON/line-set files merged by structure, a
+   structured file git's clean merge broke repaired or made a conflict;
 7. run_migrations, write_record (`merge`).
 A failure or ^C from step 5 on is rolled back by `journal.roll_back`, the restore `--abort` uses.
 """
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, journal, template_branch
+from dlgen import answers, git, journal, template_branch, versions
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.merge import (
     kept_deleted,
@@ -36,6 +37,7 @@ from dlgen.merge import (
 )
 from dlgen.project import Project, locate_clean
 from dlgen.rerender import carry_create_only, render_target
+from dlgen.resolve import after_merge
 
 
 @dataclass
@@ -49,6 +51,8 @@ class UpdateResult:
     kept_deleted: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
     side_files: list[str] = field(default_factory=list)
+    by_structure: list[str] = field(default_factory=list)
+    broken: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
     up_to_date: bool = False
     aborted: bool = False
@@ -79,6 +83,8 @@ class UpdateResult:
             for p in self.announced
         ]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
+        out += [f"  merged by structure (review it): {p}" for p in self.by_structure]
+        out += [f"  broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
         if self.conflicts:
             head = "would conflict" if self.dry_run else "CONFLICTS (fix, `git add`, then commit)"
             out += [f"{head}:"] + [f"  {p}" for p in self.conflicts]
@@ -144,6 +150,8 @@ def update(
     try:
         start_merge(proj, new, record)
         result.kept_deleted, result.side_files = settle(proj)
+        fixed = after_merge(proj, proj.merged, new, [c.path for c in result.changes])
+        result.by_structure, result.broken = fixed.merged + fixed.repaired, fixed.broken
         run_migrations(proj, record)
         write_record(proj, record)
         result.conflicts = git.unmerged_paths(proj.top)
@@ -224,14 +232,9 @@ def refuse_polluted(top: Path, branch: str, tip: str) -> None:
         )
 
 
-def _version_key(version: str) -> tuple[int, ...] | None:
-    match = re.match(r"v?(\d+(?:\.\d+)*)", version)
-    return (*(int(p) for p in match.group(1).split(".")), 0, 0, 0)[:3] if match else None
-
-
 def refuse_downgrade(old: answers.Record, new: answers.Record) -> None:
     """An older template version is not an update (exit 2), as copier refuses it."""
-    was, will = _version_key(old.template_version), _version_key(new.template_version)
+    was, will = versions.parse(old.template_version), versions.parse(new.template_version)
     if was is not None and will is not None and will < was:
         raise InputError(
             f"template version {new.template_version} is older than this project's "
