@@ -38,6 +38,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "ci": "both",
         "dvc_remote": "s3",
         "export_formats": "torchscript",
+        "kubernetes": "true",
         "license": "BSD-3-Clause",
         "python_version": "3.12",
     },
@@ -105,6 +106,9 @@ def validate(project: Path, venv: Path, env: dict[str, str]) -> None:
         run([str(bin_dir / "actionlint"), *workflows], cwd=project, env=env)
         run([*schema, "vendor.github-workflows", *workflows], cwd=project, env=env)
         run([*schema, "vendor.dependabot", ".github/dependabot.yml"], cwd=project, env=env)
+    if (project / "k8s" / "trainjob.yaml").exists():
+        trainjob = ["--schemafile", "k8s/trainjob.schema.json", "k8s/trainjob.yaml"]
+        run([str(bin_dir / "check-jsonschema"), *trainjob], cwd=project, env=env)
     if (project / ".gitlab-ci.yml").exists():
         run([*schema, "vendor.gitlab-ci", ".gitlab-ci.yml"], cwd=project, env=env)
     run(["dlgen", "check", "--strict"], cwd=project, env=env)
