@@ -637,7 +637,7 @@ def check_calls(branch_ref: str, present: Sequence[str]) -> list[list[str]]:
     return [
         ["ls-files", "-z", "--", "*.rej", "*.orig"],
         ["log", "--ignore-missing", "-z", RENDER_LOG, branch_ref, "--"],
-        ["ls-tree", "-r", "-z", branch_ref],
+        ["ls-tree", "-r", "-z", "-l", branch_ref],
         *([["hash-object", "--", *present]] if present else []),
     ]
 
@@ -743,3 +743,17 @@ def export_commit(repo: Path, commit: str, dst: Path) -> None:
         git(["checkout-index", "--all", "--force", f"--prefix={dst}/"], repo, env=env)
     finally:
         index.unlink(missing_ok=True)
+
+
+# --- issue 18: structured merges (one block; moves when git.py is split) -------------------------
+
+
+def tree_sizes(out: str) -> dict[str, int]:
+    """path -> blob size from `git ls-tree -l -z` output (none from output without `-l`)."""
+    sizes = {}
+    for entry in filter(None, out.split("\0")):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[3].isdigit():
+            sizes[path] = int(fields[3])
+    return sizes
