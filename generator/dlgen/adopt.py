@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, names, template_branch, templates
+from dlgen import answers, githistory, gitwork, names, sources, template_branch
 from dlgen.errors import InputError, ProcessError, UnsafeStateError
 from dlgen.project import locate_clean
+from dlgen.template import Template
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,10 @@ def adopt(
     if template is None:
         raise InputError("which template? pass --template NAME|PATH|URL[@REF]")
     with (
-        templates.resolve(template, ref, base=project) as source,
+        sources.resolve(template, ref, base=project) as source,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        asked = templates.read_meta(source.path, flavour).questions
+        asked = Template.load(source.path, flavour).names
         if "project_name" in asked:
             given.setdefault("project_name", names.check_project_name(project.name))
         rendered = render(
@@ -78,7 +79,9 @@ def adopt(
             top, Path(tmp) / "render", record, parent=None, prefix=prefix
         )
     record_as_merged(project, top, prefix, render_commit, record)
-    return AdoptResult(record.template, record.template_version, git.rev_parse("HEAD", top) or "")
+    return AdoptResult(
+        record.template, record.template_version, githistory.rev_parse("HEAD", top) or ""
+    )
 
 
 def what_to_adopt(
@@ -112,10 +115,10 @@ def record_as_merged(
         template_branch.advance(top, branch, render_commit, old=None)
     except ProcessError as e:  # e.g. a project nested in another: dlgen/templates/a beside a/b
         raise UnsafeStateError(f"cannot create branch {branch}: {e.stderr.strip()}") from e
-    git.merge_ours(template_branch.ref(branch), top)
+    gitwork.merge_ours(template_branch.ref(branch), top)
     answers.save(project, record)
-    git.add([prefix + answers.RECORD_NAME], top)
-    git.commit(f"Adopt template {record.template} {record.template_version} (dlgen adopt)", top)
+    gitwork.add([prefix + answers.RECORD_NAME], top)
+    gitwork.commit(f"Adopt template {record.template} {record.template_version} (dlgen adopt)", top)
 
 
 def refuse_linked(top: Path, prefix: str, branch: str) -> None:
@@ -129,3 +132,4 @@ def refuse_linked(top: Path, prefix: str, branch: str) -> None:
             f"HEAD has merged a template render of this project already "
             f"({found.merged.sha[:12]}, {found.merged.version}); use `dlgen update`"
         )
+    template_branch.refuse_shallow(top, "the history that may hold this project's render")

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from dlgen import lifecycle, templates
+from dlgen import lifecycle, sources
 from dlgen.errors import DlgenError, InputError
+from dlgen.template import read_copier_yml
 
 STAGES = ("before", "after")
 
@@ -197,17 +198,10 @@ def _jinja(envops: Mapping[str, Any]) -> Any:
 
 
 def _config(template_dir: Path) -> dict[str, Any]:
-    """copier.yml's documents merged, as copier reads them (custom tags read as nulls)."""
-    import yaml
-
+    """copier.yml as copier reads it (`template.read_copier_yml`); {} without one."""
     for name in ("copier.yml", "copier.yaml"):
-        path = template_dir / name
-        if path.is_file():
-            data: dict[str, Any] = {}
-            loader = templates._meta_loader()
-            for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):
-                data.update(doc if isinstance(doc, dict) else {})
-            return data
+        if (template_dir / name).is_file():
+            return read_copier_yml(template_dir / name)
     return {}
 
 
@@ -219,7 +213,7 @@ def bundled(
     template: str, versions: tuple[str, str], answers: Mapping[str, Any]
 ) -> list[Migration]:
     """The bundled template's `migrate` hook as one `after` migration (none when it has none)."""
-    if template not in templates.bundled_names() or lifecycle.load(template, "migrate") is None:
+    if template not in sources.bundled_names() or lifecycle.load(template, "migrate") is None:
         return []
     args = {"old_version": versions[0], "new_version": versions[1], "answers": dict(answers)}
     shown = f"{template} migrate hook {versions[0]} -> {versions[1]}"

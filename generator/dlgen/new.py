@@ -17,16 +17,19 @@ from dlgen import (
     answers,
     data_files,
     git,
+    githistory,
+    gitwork,
     lifecycle,
     names,
     proc,
     questions,
     signals,
+    sources,
     template_branch,
-    templates,
 )
 from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
 from dlgen.render import render
+from dlgen.template import Template
 
 DEFAULT_TEMPLATE = "dl-project"
 _STAGING_PREFIX = ".dlgen-new-"
@@ -69,12 +72,11 @@ def new(
     dst = check_destination(path)
     given = data_files.read(data_file) if data_file is not None else data_files.DataFile({})
     spec = template or given.template or DEFAULT_TEMPLATE
-    with signals.raising(), templates.resolve(spec) as source:
-        meta = templates.read_meta(source.path, flavour)
-        wanted, notes = collect_answers(dst, given, data or {}, meta, source, pinned=bool(template))
-        user_defaults = git_config_defaults(meta.raw, _anchor(dst), skip=wanted)
-        asked = questions.read(source.path, flavour)
-        defaults = questions.ask_or_default(asked, wanted, user_defaults, defaults=defaults)
+    with signals.raising(), sources.resolve(spec) as source:
+        tpl = Template.load(source.path, flavour)
+        wanted, notes = collect_answers(dst, given, data or {}, tpl, source, pinned=bool(template))
+        user_defaults = git_config_defaults(tpl.dlgen, _anchor(dst), skip=wanted)
+        defaults = questions.ask_or_default(tpl.questions, wanted, user_defaults, defaults=defaults)
         if pretend:
             return _pretend(
                 source, dst, wanted, user_defaults, trust=trust, notes=notes, flavour=flavour
@@ -100,8 +102,8 @@ def collect_answers(
     dst: Path,
     given: data_files.DataFile,
     data: Mapping[str, Any],
-    meta: templates.TemplateMeta,
-    source: templates.Source,
+    tpl: Template,
+    source: sources.Source,
     *,
     pinned: bool,
 ) -> tuple[dict[str, Any], list[str]]:
@@ -113,14 +115,14 @@ def collect_answers(
     wanted = {**given.answers, **data}
     notes = []
     if given.replay:
-        dropped = sorted(k for k in wanted if k not in meta.questions)
-        wanted = {k: v for k, v in wanted.items() if k in meta.questions}
+        dropped = sorted(k for k in wanted if k not in tpl.names)
+        wanted = {k: v for k, v in wanted.items() if k in tpl.names}
         if dropped:
             notes.append(f"{source.spec} does not ask {', '.join(dropped)}: not replayed")
         if given.version and not pinned and given.version != source.version:
             notes.append(f"the record has {source.spec} {given.version}; using {source.version}")
-    wanted = initial_data(dst, wanted, meta.questions, bundled=source.bundled)
-    if given.replay and "package_name" in meta.questions and "package_name" not in wanted:
+    wanted = initial_data(dst, wanted, tpl.names, bundled=source.bundled)
+    if given.replay and "package_name" in tpl.names and "package_name" not in wanted:
         wanted["package_name"] = names.package_name(wanted["project_name"])
     return wanted, notes
 
@@ -149,7 +151,7 @@ def git_config_defaults(
 
 
 def _pretend(
-    source: templates.Source,
+    source: sources.Source,
     dst: Path,
     data: dict[str, Any],
     user_defaults: Mapping[str, Any],
@@ -180,7 +182,7 @@ def _pretend(
 
 
 def _generate(
-    source: templates.Source,
+    source: sources.Source,
     out: Path,
     dst: Path,
     data: dict[str, Any],
@@ -247,14 +249,14 @@ def initial_data(
 ) -> dict[str, Any]:
     """The user's answers, plus project_name from the directory when the template asks for one.
 
-    Names are validated here, before anything is written: the directory's name always; the
-    project and package names only for a bundled template (another template's variables follow
-    its own rules: cookiecutter-pypackage's project_name is "Python Boilerplate").
+    Names are validated here, before anything is written: the directory's name where it
+    becomes the project name; the project and package names only for a bundled template
+    (another template's variables follow its own rules: cookiecutter-pypackage's project_name
+    is "Python Boilerplate").
     """
     out = dict(data)
-    from_dir = names.check_project_name(dst.name)
     if "project_name" in asked and "project_name" not in out:
-        out["project_name"] = from_dir
+        out["project_name"] = names.check_project_name(dst.name)
     if not bundled:
         return out
     if "project_name" in out:
@@ -268,9 +270,9 @@ def initial_data(
 
 def commit_first_render(project: Path, record: answers.Record) -> None:
     """The first commit is the pristine render, on both the template branch and the main branch."""
-    tree = git.stage_all(project)
+    tree = gitwork.stage_all(project)
     sha = template_branch.commit(project, tree, record, parent=None)
-    git.create_refs(["HEAD", template_branch.ref(record.branch)], sha, project)
+    githistory.create_refs(["HEAD", template_branch.ref(record.branch)], sha, project)
 
 
 def pre_commit_command() -> list[str] | None:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, migrations, templates
-from dlgen.errors import InputError
+from dlgen import answers, githistory, gitobjects, migrations, sources, template_branch
+from dlgen.errors import InputError, ProcessError
 from dlgen.project import Project
+from dlgen.template import Template
 
 
 def render_target(
@@ -43,24 +44,22 @@ def render_target(
     if template is not None:
         check_holds_version(spec, old, proj.root)
     refuse_lost_template(spec, proj.root)
-    with templates.resolve(spec, to, base=proj.root) as source:
-        meta = templates.read_meta(source.path, old.flavour)
+    with sources.resolve(spec, to, base=proj.root) as source:
+        tpl = Template.load(source.path, old.flavour)
         # copier asks only what the recorded answers leave open; cookiecutter's prompt would ask
         # every question again, so its new questions are asked after a render with defaults
-        flavour = templates.pick_flavour(source.path, old.flavour)
+        flavour = tpl.flavour
         interactive = not defaults and flavour == "copier" and sys.stdin.isatty()
-        unknown = sorted(set(data) - set(meta.questions))
+        unknown = sorted(set(data) - set(tpl.names))
         if unknown:
             raise InputError(
-                f"unknown question {unknown[0]!r}; the template asks: {', '.join(meta.questions)}"
+                f"unknown question {unknown[0]!r}; the template asks: {', '.join(tpl.names)}"
             )
-        kept = {
-            k: v for k, v in old.answers.items() if k in meta.questions and k not in meta.computed
-        }
+        kept = {k: v for k, v in old.answers.items() if k in tpl.names and k not in tpl.computed}
         given = {**kept, **data}
         # copier keeps the last answers of questions the template no longer asks in the render
         # context (a file may still depend on them); they leave the record
-        removed = {k: v for k, v in old.answers.items() if k not in meta.questions}
+        removed = {k: v for k, v in old.answers.items() if k not in tpl.names}
         rendered = render(
             source,
             dst,
@@ -129,8 +128,8 @@ def has_migrations(template_dir: Path) -> bool:
 def refuse_lost_template(spec: str, root: Path) -> None:
     """A recorded local path that no longer leads to the template (a clone at another depth, a
     moved template): say so, and how to point the project at it (exit 2)."""
-    source = templates.split_ref(spec)[0]
-    if templates.is_url(source) or source in templates.bundled_names():
+    source = sources.split_ref(spec)[0]
+    if sources.is_url(source) or source in sources.bundled_names():
         return
     if not (root / source).is_dir():
         raise InputError(
@@ -141,10 +140,10 @@ def refuse_lost_template(spec: str, root: Path) -> None:
 
 def _given_source(template: str) -> str:
     """A `--template` path is relative to the current directory (a URL or name stays as is)."""
-    source, ref = templates.split_ref(template)
+    source, ref = sources.split_ref(template)
     if ref is not None:
         raise InputError(f"--template {template!r}: give the version with --to, not '@{ref}'")
-    if templates.is_url(source) or source in templates.bundled_names():
+    if sources.is_url(source) or source in sources.bundled_names():
         return source
     if not Path(source).is_dir():
         raise InputError(f"--template {template!r}: no such directory and not a git URL")
@@ -157,7 +156,7 @@ def check_holds_version(spec: str, old: answers.Record, root: Path) -> None:
     if ref is None:
         return  # a plain directory has one version: nothing to compare
     try:
-        with templates.resolve(spec, ref, base=root):
+        with sources.resolve(spec, ref, base=root):
             pass
     except InputError as e:
         raise InputError(
@@ -198,19 +197,35 @@ def create_only_kept(proj: Project, record: answers.Record) -> list[str]:
     """The create-only files (repository paths) the project already had from an earlier render:
     its copy is its own, never merged over; a create-only file new in this version is created."""
     paths = [proj.prefix + p for p in record.policy.create_only]
-    return git.list_files(proj.merged, proj.top, paths) if paths else []
+    return gitobjects.list_files(proj.merged, proj.top, paths) if paths else []
 
 
 def announce_create_only(proj: Project, kept: list[str], new: str) -> list[Announcement]:
     """The kept create-only files whose pristine render changed between the project's render and
-    `new`: each is announced once, at the update that brings the change."""
-    changed = {c.path for c in git.diff_trees(proj.merged, new, proj.top, renames=False)}
+    `new`: each is announced once, at the update that brings the change.
+
+    A render made by an older dlgen holds the carried copy, and the digest of the template's
+    own rendering in its create-only trailer: that digest is the template's side there.
+    """
+    import hashlib
+    import json
+
+    body = githistory.commit_body(proj.merged, proj.top) if kept else ""
+    digests = json.loads(template_branch.trailer(body, template_branch.TRAILER_CREATE_ONLY) or "{}")
+    changed = {c.path for c in gitobjects.diff_trees(proj.merged, new, proj.top, renames=False)}
     found = []
     for repo_path in kept:
-        if repo_path not in changed:
-            continue
-        counts = git.numstat(proj.merged, new, repo_path, proj.top)
-        added, removed = counts if counts is not None else (None, None)
         path = repo_path.removeprefix(proj.prefix)
+        if path in digests:
+            try:
+                now = hashlib.sha256(gitobjects.show_file(new, repo_path, proj.top)).hexdigest()
+            except ProcessError:
+                now = ""  # the template no longer has it: a change
+            if now == digests[path]:
+                continue
+        elif repo_path not in changed:
+            continue
+        counts = gitobjects.numstat(proj.merged, new, repo_path, proj.top)
+        added, removed = counts if counts is not None else (None, None)
         found.append(Announcement(path, added, removed, proj.merged, new, repo_path))
     return found

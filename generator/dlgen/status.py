@@ -15,10 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dlgen import answers, git, journal, templates
-from dlgen.check import ERROR, WARNING, _lag, _parse_version, check
+from dlgen import answers, git, journal, sources
+from dlgen.check_engine import check
 from dlgen.errors import DlgenError, InputError
+from dlgen.findings import ERROR, WARNING
 from dlgen.status_report import STATES, FleetReport, Row
+from dlgen.template import Template
+from dlgen.versions import lag as lag_of
+from dlgen.versions import parse as parse_version
 
 # --- finding the projects -----------------------------------------------------------------------
 
@@ -91,19 +95,19 @@ class Versions:
         top = git.toplevel(path) if path.is_dir() else None
         if top is None:
             raise InputError(f"--template {spec}: {clone} is not a local git clone of a template")
-        newest = templates.newest_version_tag(top)
+        newest = sources.newest_version_tag(top)
         keys = [str(top.resolve()), *git.remote_urls(top), *([source] if sep else [])]
         self._newest.update({_normalize(k): newest for k in keys})
 
     def newest(self, template: str, project: Path) -> str | None:
         """The newest version of the template recorded as `template` by the project `project`."""
-        if "/" not in template and template in templates.bundled_names():
+        if "/" not in template and template in sources.bundled_names():
             key = f"bundled:{template}"
             if key not in self._newest:
-                meta = templates.read_meta(templates.bundled_root() / "templates" / template)
-                self._newest[key] = meta.version
+                path = sources.bundled_root() / "templates" / template
+                self._newest[key] = Template.version_of(path)
             return self._newest[key]
-        if templates.is_url(template):
+        if sources.is_url(template):
             return self._newest.get(_normalize(template))  # only a clone given with --template
         key = str((project / template).resolve())
         if key not in self._newest:
@@ -112,14 +116,14 @@ class Versions:
 
 
 def _local_newest(path: Path) -> str | None:
-    """As `templates.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
+    """As `sources.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
     if not path.is_dir():
         return None
     top = git.toplevel(path)
     if top is not None and top.resolve() == path:
-        return templates.newest_version_tag(top)
+        return sources.newest_version_tag(top)
     try:
-        return templates.read_meta(path).version
+        return Template.version_of(path)
     except InputError:
         return None
 
@@ -161,9 +165,9 @@ def _with_version(row: Row, found: _Found, versions: Versions) -> Row:
     behind = False
     if row.template and row.version:
         newest = versions.newest(row.template, found.path)
-        old, new = _parse_version(row.version), _parse_version(newest or "")
+        old, new = parse_version(row.version), parse_version(newest or "")
         if old and new:
-            lag, behind = _lag(old, new), new > old
+            lag, behind = lag_of(old, new), new > old
     return replace(row, state=_state(row, behind), newest=newest, lag=lag, behind=behind)
 
 

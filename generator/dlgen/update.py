@@ -11,22 +11,25 @@ The steps, in order (guards first, nothing written before the commit on the temp
 5. start_merge (`merge`, saving the abort state with `journal`): advance the branch, run the
    `before` migrations, `git merge --no-commit`; keep_create_only: the project's copies;
 6. settle (`merge`): keep user deletions, side files for conflicting binaries;
+6. settle (`merge`): keep user deletions, side files for conflicting binaries;
+   after_merge (`resolve`): conflicted TOML/YAML/JSON/line-set files merged by structure, a
+   structured file git's clean merge broke repaired or made a conflict;
 7. run_migrations (`after` ones), write_record (`merge`).
 A failure or ^C from step 5 on is rolled back by `journal.roll_back`, the restore `--abort` uses.
 """
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, journal, template_branch
+from dlgen import answers, git, githistory, gitobjects, gitwork, journal, template_branch, versions
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.merge import (
+    change_of,
     keep_create_only,
     kept_deleted,
     preview_merge,
@@ -39,6 +42,7 @@ from dlgen.merge import (
 from dlgen.migrations import refuse_untrusted
 from dlgen.project import Project, locate_clean
 from dlgen.rerender import Target, announce_create_only, create_only_kept, render_target
+from dlgen.resolve import after_merge
 
 
 @dataclass
@@ -47,11 +51,13 @@ class UpdateResult:
 
     old_version: str
     new_version: str
-    changes: list[git.Change] = field(default_factory=list)
+    changes: list[gitobjects.Change] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
     side_files: list[str] = field(default_factory=list)
+    by_structure: list[str] = field(default_factory=list)
+    broken: dict[str, str] = field(default_factory=dict)
     migrations: list[str] = field(default_factory=list)  # "(stage): command", run or to run
     dry_run: bool = False
     up_to_date: bool = False
@@ -82,6 +88,8 @@ class UpdateResult:
         ran = "would run migration" if self.dry_run else "migration"
         out += [f"  {ran} {m}" for m in self.migrations]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
+        out += [f"  merged by structure (review it): {p}" for p in self.by_structure]
+        out += [f"  broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
         if self.conflicts:
             head = "would conflict" if self.dry_run else "CONFLICTS (fix, `git add`, then commit)"
             out += [f"{head}:"] + [f"  {p}" for p in self.conflicts]
@@ -130,7 +138,11 @@ def update(
             refuse_untrusted(target.migrations, target.trusted)
         answers.save(render_dir, record)
         new = template_branch.commit_render(
-            proj.top, render_dir, record, parent=proj.tip, prefix=proj.prefix
+            proj.top,
+            render_dir,
+            record,
+            parent=proj.tip,
+            prefix=proj.prefix,
         )
         return _merge_render(proj, new, target, dry_run=dry_run)
 
@@ -146,12 +158,15 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
         migrations=[f"({m.stage}): {m.shown}" for m in target.migrations],
         dry_run=dry_run,
     )
-    if git.tree_of(new, proj.top) == git.tree_of(proj.merged, proj.top):
+    if githistory.tree_of(new, proj.top) == githistory.tree_of(proj.merged, proj.top):
         result.up_to_date, result.migrations = True, []
         return result
     ours = {proj.record_path, *kept}
-    result.changes = [c for c in git.diff_trees(proj.merged, new, proj.top) if c.path not in ours]
-    merged, stages = preview_merge(proj, new)
+    result.changes = [
+        c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path not in ours
+    ]
+    change = change_of(proj, new)
+    merged, stages = preview_merge(proj, change)
     refuse_collisions(proj, merged, stages)
     stages = {p: s for p, s in stages.items() if p not in ours}
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
@@ -160,12 +175,16 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
         return result
     result.kept_deleted = []
     try:
-        start_merge(proj, new, record, target.migrations)
+        touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
+        start_merge(proj, new, change, sorted({*touched, *stages}), target.migrations)
         keep_create_only(proj, kept)
         result.kept_deleted, result.side_files = settle(proj)
+        changed = [c.path for c in result.changes]
+        fixed = after_merge(proj, proj.merged, new, changed)
+        result.by_structure, result.broken = fixed.merged + fixed.repaired, fixed.broken
         run_migrations(proj, target.migrations)
         write_record(proj, record)
-        result.conflicts = git.unmerged_paths(proj.top)
+        result.conflicts = gitwork.unmerged_paths(proj.top)
     except (Exception, KeyboardInterrupt) as e:
         journal.roll_back(proj, e)
         raise
@@ -193,7 +212,7 @@ def guard(project: Path, *, write: bool = True) -> Project:
             journal.settle_earlier_update(top, record.branch, earlier)
         if moves:
             ref = template_branch.ref(record.branch)
-            git.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
+            githistory.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
     return Project(project, top, prefix, record, place.tip, place.base)
 
 
@@ -225,7 +244,11 @@ def find_branch(
     if fetch and git.has_remote(top, "origin"):
         spec = f"+{template_branch.ref(branch)}:{template_branch.remote_ref(branch)}"
         git.fetch_quietly("origin", spec, top)  # offline: what is here
-    found = template_branch.locate(top, prefix, branch)
+    found = template_branch.locate(top, prefix, branch, record=record)
+    if found.merged is None or found.merged.version != record.template_version:
+        if found.local or found.remote or found.merged:  # renders, but not the recorded one
+            template_branch.refuse_missing(top, branch, record.template_version)
+        template_branch.refuse_shallow(top, "a render of this project")  # else: adopt
     if earlier is not None and earlier.rewind:
         found = replace(found, local=earlier.orig_template)
     place = template_branch.reconcile(top, prefix, branch, record.template_version, found)
@@ -243,14 +266,9 @@ def refuse_polluted(top: Path, branch: str, tip: str) -> None:
         )
 
 
-def _version_key(version: str) -> tuple[int, ...] | None:
-    match = re.match(r"v?(\d+(?:\.\d+)*)", version)
-    return (*(int(p) for p in match.group(1).split(".")), 0, 0, 0)[:3] if match else None
-
-
 def refuse_downgrade(old: answers.Record, new: answers.Record) -> None:
     """An older template version is not an update (exit 2), as copier refuses it."""
-    was, will = _version_key(old.template_version), _version_key(new.template_version)
+    was, will = versions.parse(old.template_version), versions.parse(new.template_version)
     if was is not None and will is not None and will < was:
         raise InputError(
             f"template version {new.template_version} is older than this project's "

@@ -27,7 +27,7 @@ V1 = {
     "project/params.yaml": "train:\n  lr: 0.1\n",
     "project/README.md.jinja": "# {{ project_name }}\n\nMade by the platform team.\n",
     "project/tools/legacy.sh": "echo legacy\n",
-    "project/ci.yml": "jobs:\n  - test\n",
+    "project/ci.yml": "image: python:3.11\njobs:\n  - test\n",
 }
 MOVE_LR = (
     "import re\nfrom pathlib import Path\n"
@@ -46,8 +46,8 @@ def release_2(tpl: TemplateRepo) -> None:
             "copier.yml": COPIER + "use_gpu:\n  type: bool\n  default: false\n",
             # renamed, with an edit far from the projects' own
             "project/src/models.py": MODEL_V1.replace("return 'm'", "return 'model'"),
-            "project/ci.yml.jinja": "jobs:\n  - test\n{% if use_gpu %}  - gpu\n{% endif %}"
-            "  - lint\n",
+            "project/ci.yml.jinja": "image: python:3.12\njobs:\n  - test\n"
+            "{% if use_gpu %}  - gpu\n{% endif %}  - lint\n",
         }
     )
     tpl.remove("project/ci.yml")
@@ -80,8 +80,8 @@ EDITS = {
         "README.md": "# beta\n\nMade by the platform team.\nOwned by beta.\n",
         "params.yaml": "train:\n  lr: 0.02\n  epochs: 5\n",
     },
-    # edits ci.yml where release 2 edits it too: a conflict
-    "gamma": {"ci.yml": "jobs:\n  - test\n  - docs\n"},
+    # edits ci.yml's image, which release 2 changes too: a conflict (the jobs merge by structure)
+    "gamma": {"ci.yml": "image: python:3.10\njobs:\n  - test\n  - docs\n"},
 }
 
 
@@ -143,7 +143,7 @@ def test_three_releases_reach_every_project(fleet: dict[str, Path], tpl: Templat
     assert "CONFLICTS (fix, `git add`, then commit):\n  ci.yml" in results["gamma"][1]
     assert git("diff", "--name-only", "--diff-filter=U", cwd=gamma).split() == ["ci.yml"]
     gate_red(gamma)
-    (gamma / "ci.yml").write_text("jobs:\n  - test\n  - docs\n  - lint\n")
+    (gamma / "ci.yml").write_text("image: python:3.12\njobs:\n  - test\n  - docs\n  - lint\n")
     git("add", "ci.yml", cwd=gamma)
     for proj in fleet.values():
         land(proj)

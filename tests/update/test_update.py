@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,10 +80,8 @@ def test_non_overlapping_rename_binary_mode_crlf_create_only(proj: Path, tpl: Te
     assert (proj / "callbacks.py").is_file()
     record = yaml.safe_load((proj / ".dlgen.yml").read_text())
     assert record["template_version"] == "v2"
-    assert (
-        git("rev-parse", "MERGE_HEAD", cwd=proj).strip()
-        == git("rev-parse", "dlgen/template", cwd=proj).strip()
-    )
+    tip = git("rev-parse", "dlgen/template", cwd=proj).strip()  # the message names the render
+    assert f"Dlgen-Update: {tip}\n" in (proj / ".git/MERGE_MSG").read_text()
     git("commit", "-q", "--no-edit", cwd=proj)
     assert invoke("check", str(proj)).code == 0
     assert up(proj)[1].startswith("already up to date")
@@ -98,7 +95,12 @@ def test_overlapping_edits_conflict_exit_4(proj: Path, tpl: TemplateRepo) -> Non
     assert code == 4
     assert "CONFLICTS" in out and "  config.yaml" in out
     text = (proj / "config.yaml").read_text()
-    assert "<<<<<<< HEAD" in text and "||||||| " in text and ">>>>>>> dlgen/template" in text
+    assert (
+        "<<<<<<< HEAD" in text
+        and "||||||| " in text
+        and ">>>>>>> " in text
+        and "(dlgen: render " in text
+    )
     assert "UU config.yaml" in status(proj)
     assert yaml.safe_load((proj / ".dlgen.yml").read_text())["template_version"] == "v2"
 
@@ -233,7 +235,7 @@ def test_abort_restores_byte_for_byte(proj: Path, tpl: TemplateRepo) -> None:
     assert up(proj, "--abort")[0] == 3
 
 
-@pytest.mark.parametrize("step", ["carry_create_only", "start_merge", "settle", "write_record"])
+@pytest.mark.parametrize("step", ["keep_create_only", "start_merge", "settle", "write_record"])
 def test_interruption_at_each_step(
     proj: Path, tpl: TemplateRepo, step: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -337,7 +339,7 @@ def test_guards(tmp_path: Path, proj: Path) -> None:
 
 def test_bundled_dl_project_across_its_own_versions(tmp_path: Path) -> None:
     """dl-project v1 -> v2 (simulated in a git copy): user edits and create-only files survive."""
-    from dlgen.templates import bundled_root
+    from dlgen.sources import bundled_root
 
     tpl = tmp_path / "dl-project"
     shutil.copytree(bundled_root() / "templates" / "dl-project", tpl)
@@ -367,7 +369,7 @@ def test_bundled_dl_project_across_its_own_versions(tmp_path: Path) -> None:
 def test_migrations_of_bundled_templates_run_once_after_the_merge(
     proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dlgen import answers, lifecycle, templates
+    from dlgen import answers, lifecycle, migrations, sources
 
     hooks = tmp_path / "bundle" / "hooks" / "tpl"
     hooks.mkdir(parents=True)
@@ -377,22 +379,23 @@ def test_migrations_of_bundled_templates_run_once_after_the_merge(
         "        (project / 'MIGRATED').write_text(f'{old_version}->{new_version}')\n"
     )
     monkeypatch.setattr(lifecycle, "bundled_root", lambda: tmp_path / "bundle")
-    monkeypatch.setattr(templates, "bundled_names", lambda: ["tpl"])
+    monkeypatch.setattr(sources, "bundled_names", lambda: ["tpl"])
     old = answers.load(proj)
     project = update_mod.Project(proj, proj, "", old, "")
-    update_mod.run_migrations(project, replace(old, template="tpl", template_version="v2"))
+    planned = migrations.bundled("tpl", (old.template_version, "v2"), old.answers)
+    update_mod.run_migrations(project, planned)
     assert (proj / "MIGRATED").read_text() == "v1->v2"
 
 
 def test_update_after_git_merge_abort_merges_again(proj: Path, tpl: TemplateRepo) -> None:
-    """`git merge --abort` (not dlgen's) leaves the branch advanced: the next update, even after
-    more commits, must not call the project up to date; it rewinds and merges the version again."""
+    """`git reset --merge` (not dlgen's abort) leaves the branch advanced: the next update, even
+    after more commits, must not call the project up to date; it rewinds and merges again."""
     (proj / "config.yaml").write_text("lr: 0.01\nepochs: 10\n")
     commit_all(proj, "tune")
     release_v2(tpl)
     head = git("rev-parse", "HEAD", cwd=proj)
     assert up(proj)[0] == 4
-    git("merge", "--abort", cwd=proj)
+    git("reset", "-q", "--merge", cwd=proj)
     assert git("rev-parse", "HEAD", cwd=proj) == head and status(proj) == ""
     (proj / "notes.md").write_text("a commit after the abort\n")
     commit_all(proj, "more work")
@@ -405,7 +408,7 @@ def test_abort_after_git_merge_abort_and_more_commits(proj: Path, tpl: TemplateR
     release_v2(tpl)
     tip = git("rev-parse", "dlgen/template", cwd=proj)
     assert up(proj)[0] == 0
-    git("merge", "--abort", cwd=proj)
+    git("reset", "-q", "--merge", cwd=proj)
     (proj / "notes.md").write_text("later work\n")
     commit_all(proj, "later work")
     head = git("rev-parse", "HEAD", cwd=proj)
