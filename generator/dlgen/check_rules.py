@@ -47,6 +47,7 @@ def repository(facts: Facts) -> tuple[list[Finding], list[Ignore]]:
     if not facts.repository:
         return [dlg.not_a_repository()], []
     found, ignores = markers(facts)
+    found += [dlg.unmerged(p) for p in facts.unmerged]
     found += leftovers(facts)
     found += branch(facts)
     found += unreadable(facts)

@@ -108,6 +108,13 @@ def conflict_markers(path: str, line: str) -> Finding:
     return Finding("DLG007", ERROR, path, f"conflict marker at line {line}", fix)
 
 
+def unmerged(path: str) -> Finding:
+    """DLG017: the index holds `path` unmerged: a conflict not resolved, markers or not (a file
+    edited here and deleted by the template has none)."""
+    fix = "resolve it, then `git add` (or `git rm`) the path"
+    return Finding("DLG017", ERROR, path, "unmerged: a conflict not resolved", fix)
+
+
 def merge_leftover(path: str) -> Finding:
     """DLG008: a `.rej` or `.orig` file is tracked."""
     fix = f"`git rm {path}` after applying what it holds"

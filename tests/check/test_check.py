@@ -183,6 +183,31 @@ def test_rendered_toml_that_no_longer_parses_dlg016(project: Path) -> None:
     assert ids(project) == []
 
 
+def test_unmerged_path_without_markers_dlg017(project: Path) -> None:
+    """A file edited on one branch and deleted on the other leaves no marker, only an unmerged
+    index entry: the gate is red until it is resolved."""
+    (project / "notes.txt").write_text("first\n")
+    commit_all(project, "notes")
+    git("switch", "-q", "-c", "other", cwd=project)
+    git("rm", "-q", "notes.txt", cwd=project)
+    commit_all(project, "drop notes")
+    git("switch", "-q", "-", cwd=project)
+    (project / "notes.txt").write_text("second\n")
+    commit_all(project, "edit notes")
+    git("merge", "-q", "other", cwd=project, check=False)
+    result = invoke("check", str(project))
+    assert (result.code, result.out.splitlines()) == (
+        1,
+        [
+            "notes.txt: DLG017 error: unmerged: a conflict not resolved "
+            "(fix: resolve it, then `git add` (or `git rm`) the path)",
+            "dlgen check: failed: 1 error(s), 0 warning(s)",
+        ],
+    )
+    git("add", "notes.txt", cwd=project)
+    assert ids(project) == []
+
+
 def test_polluted_template_branch_dlg009(project: Path) -> None:
     tip = git("rev-parse", "dlgen/template", cwd=project).strip()
     git("checkout", "-q", "dlgen/template", cwd=project)
