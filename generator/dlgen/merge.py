@@ -193,13 +193,15 @@ def settle(proj: Project) -> tuple[list[str], list[str]]:
 
 
 def run_migrations(proj: Project, planned: Sequence[Migration]) -> None:
-    """The `after` migrations, once, in the project, after the merge; what they changed is
-    noted first (so --abort or a failure undoes it with the merge), then staged with the merge
-    (conflicted paths stay for the user to resolve, side files stay out)."""
-    if not any(m.stage == "after" for m in planned):
+    """The template's tasks, then the `after` migrations (copier's order), once, in the project,
+    after the merge; what they changed is noted first (so --abort or a failure undoes it with
+    the merge), then staged with the merge (conflicted paths stay for the user to resolve, side
+    files stay out)."""
+    if not any(m.stage in ("task", "after") for m in planned):
         return
     branch = proj.record.branch
     journal.remember(proj.top, branch, [proj.prefix + "."])  # until its paths are known: all
+    migrations.run(planned, "task", proj.root)
     migrations.run(planned, "after", proj.root)
     journal.remember(proj.top, branch, gitwork.changed_paths(proj.top, proj.prefix))
     sides = [p for p in journal.remembered(proj.top, branch) if p.endswith(SIDE)]

@@ -4,7 +4,9 @@ One mechanism for two kinds: a template's copier `_migrations` (any template; ch
 own version gates, their commands and `when` rendered with the template's Jinja settings, run
 with the environment copier sets) and a bundled template's `migrate` hook (`lifecycle`). They are
 planned at render time (`plan`), listed by `update --dry-run`, and run in the project by
-`update`: `before` ones before the merge, `after` ones after it (`run`).
+`update`: `before` ones before the merge, `after` ones after it (`run`). A copier template's
+`_tasks` (`tasks`) go through the same mechanism at stage "task": after the merge, before the
+`after` migrations, in the project, as copier runs them in the project it updates.
 """
 
 from __future__ import annotations
@@ -93,24 +95,9 @@ def plan(
     config = _config(template_dir)
     if old is None or new is None or not config.get("_migrations"):
         return []
-    raw_envops = config.get("_envops")
-    envops: dict[str, Any] = raw_envops if isinstance(raw_envops, dict) else {}
-    env = _jinja(envops)
-    start, end = envops.get("variable_start_string", "{{"), envops.get("variable_end_string", "}}")
+    env, (start, end) = _jinja(config)
     after_only = f'{start} _stage == "after" {end}'
-    base = {
-        **context,
-        "_copier_conf": {
-            "src_path": PurePath(src_path),
-            "dst_path": PurePath(project),
-            "vcs_ref": versions[1],
-            "sep": os.sep,
-            "os": _os_name(),
-        },
-        "_folder_name": project.name,
-        "_copier_python": sys.executable,
-        "_copier_phase": "migrate",
-    }
+    base = _context(context, src_path, project, versions[1], "migrate")
     found = []
     for stage in STAGES:
         common = {
@@ -190,11 +177,64 @@ _ENV_KEYS = {
 }
 
 
-def _jinja(envops: Mapping[str, Any]) -> Any:
-    """A sandboxed Jinja environment with the template's `_envops`, as copier renders tasks."""
+def _jinja(config: Mapping[str, Any]) -> tuple[Any, tuple[str, str]]:
+    """A sandboxed Jinja environment with the template's `_envops`, as copier renders tasks,
+    and its variable delimiters."""
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(keep_trailing_newline=True, **envops)
+    raw = config.get("_envops")
+    envops: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    delimiters = envops.get("variable_start_string", "{{"), envops.get("variable_end_string", "}}")
+    return SandboxedEnvironment(keep_trailing_newline=True, **envops), delimiters
+
+
+def _context(
+    answers: Mapping[str, Any], src_path: Path, project: Path, vcs_ref: str, phase: str
+) -> dict[str, Any]:
+    """What copier puts beside the answers when it renders a migration or a task."""
+    return {
+        **answers,
+        "_copier_conf": {
+            "src_path": PurePath(src_path),
+            "dst_path": PurePath(project),
+            "vcs_ref": vcs_ref,
+            "sep": os.sep,
+            "os": _os_name(),
+        },
+        "_folder_name": project.name,
+        "_copier_python": sys.executable,
+        "_copier_phase": phase,
+    }
+
+
+def tasks(
+    template_dir: Path, src_path: Path, project: Path, context: Mapping[str, Any], vcs_ref: str
+) -> list[Migration]:
+    """The template's copier `_tasks`, rendered as copier renders them on an update
+    (`_copier_operation` "update", STAGE=task), to run in the project after the merge and
+    before the `after` migrations, as copier runs them in the project it updates. Their stage is
+    "task"."""
+    config = _config(template_dir)
+    raw_tasks = config.get("_tasks")
+    if not isinstance(raw_tasks, list) or not raw_tasks:
+        return []
+    env, _ = _jinja(config)
+    ctx = {
+        **_context(context, src_path, project, vcs_ref, "tasks"),
+        "_stage": "task",
+        "_copier_operation": "update",
+    }
+    found = []
+    for raw in raw_tasks:
+        if isinstance(raw, dict):
+            cmd, when = raw.get("command", ""), raw.get("when", True)
+            cwd = str(raw.get("working_directory", "."))
+        else:
+            cmd, when, cwd = raw, True, "."
+        m = _rendered(env, ctx, "task", cmd, when, cwd)
+        if m is not None:
+            found.append(m)
+    return found
 
 
 def _config(template_dir: Path) -> dict[str, Any]:
@@ -255,4 +295,5 @@ def run(migrations: Sequence[Migration], stage: str, project: Path) -> None:
         if done.returncode:
             lines = [ln.strip() for ln in done.stdout.splitlines() if ln.strip()]
             last = lines[-1] if lines else "no output"
-            raise DlgenError(f"migration `{m.shown}` failed: exit {done.returncode}: {last}")
+            what = "task" if m.stage == "task" else "migration"
+            raise DlgenError(f"{what} `{m.shown}` failed: exit {done.returncode}: {last}")

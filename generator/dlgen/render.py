@@ -32,6 +32,8 @@ class Rendered:
     defaulted: tuple[str, ...] = ()  # questions answered by their default, not by `data`
     skip_if_exists: tuple[str, ...] = ()  # rendered files copier's `_skip_if_exists` matches
     flavour: str | None = None  # the flavour used, when the template has both
+    context: dict[str, Any] | None = None  # every question's value, hidden and secret ones too
+    # (what copier renders tasks and migrations with; never recorded)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -277,7 +279,8 @@ def render(
     defaulted = tuple(k for k in answers if k not in data and k in worker.answers.user)
     raw = worker.template.config_data.get("dlgen")
     meta = dict(raw) if isinstance(raw, dict) else {}
-    return Rendered(answers, meta, defaulted, skipped, chosen)
+    context = {k: combined[k] for k in questions if k in combined}
+    return Rendered(answers, meta, defaulted, skipped, chosen, context)
 
 
 def _run_copy(

@@ -86,17 +86,11 @@ def render_target(
             )
         record = answers.from_render(source, rendered, proj.root)
         versions = (old.template_version, record.template_version)
-        if source.bundled:
-            planned = migrations.bundled(source.name, versions, record.answers)
-        elif flavour == "copier" and source.commit is not None and has_migrations(source.path):
-            # the commands may run the template's own scripts (`_copier_conf.src_path`) after the
-            # merge, when this export is gone: they get a copy that lives as long as the update
-            copy = template_copy or dst.parent / "template"
-            shutil.copytree(source.path, copy, symlinks=True)
-            context = {**removed, **rendered.answers}
-            planned = migrations.plan(copy, copy, proj.root, context, versions)
-        else:
-            planned = []
+        context = {**removed, **(rendered.context or rendered.answers)}
+        # the commands may run the template's own scripts (`_copier_conf.src_path`) after the
+        # merge, when this export is gone: they get a copy that lives as long as the update
+        copy = template_copy or dst.parent / "template"
+        planned = plan_migrations(source, flavour, versions, context, proj.root, copy)
         trusted = trust or not any(m.unsafe for m in planned) or trusted_by_settings(source.origin)
     record = replace(
         record,
@@ -116,12 +110,61 @@ class Target:
     trusted: bool  # --trust, or copier's settings trust the template: its migrations may run
 
 
-def has_migrations(template_dir: Path) -> bool:
-    """Whether copier.yml declares `_migrations` (read cheaply, before copier is asked)."""
+def plan_migrations(
+    source: sources.Source,
+    flavour: str,
+    versions: tuple[str, str],
+    context: dict[str, Any],
+    root: Path,
+    copy: Path | None,
+) -> list[migrations.Migration]:
+    """The migrations the step `versions` (from, to) runs in the project at `root`, rendered with
+    `context`: the bundled template's hook, or a copier template's `_migrations` (of a git
+    template) and `_tasks` (run in the project after the merge, as copier runs them). With
+    `copy`, the template is copied there first (the commands run later, from that copy)."""
+    if source.bundled:
+        return migrations.bundled(source.name, versions, context)
+    if flavour != "copier" or not runs_commands(source.path):
+        return []
+    where = source.path
+    if copy is not None:
+        import shutil
+
+        shutil.copytree(source.path, copy, symlinks=True)
+        where = copy
+    # a plain directory has one version: no migration step, but its tasks run
+    found = migrations.plan(where, where, root, context, versions) if source.commit else []
+    return found + migrations.tasks(where, where, root, context, versions[1])
+
+
+def migrations_to(
+    project: Path, to: str | None = None, *, template: str | None = None
+) -> list[migrations.Migration]:
+    """The migrations (and copier tasks, stage "task") that `dlgen update [--to TO]
+    [--template T]` would run in the project at `project`, in order, without running them and
+    without writing anything (no render, no commit: for a preview over a fleet). Commands are
+    rendered with the recorded answers; a question the target adds has no answer there yet.
+    Each has `.stage`, `.shown` (the command as the update reports it) and `.unsafe` (needs
+    --trust)."""
+    from dlgen.project import locate
+
+    root = locate(project)[0]
+    record = answers.load(root)
+    spec = record.template if template is None else _given_source(template)
+    refuse_lost_template(spec, root)
+    with sources.resolve(spec, to, base=root) as source:
+        flavour = Template.load(source.path, record.flavour).flavour
+        versions = (record.template_version, source.version)
+        return plan_migrations(source, flavour, versions, dict(record.answers), root, None)
+
+
+def runs_commands(template_dir: Path) -> bool:
+    """Whether copier.yml may declare `_migrations` or `_tasks` (read cheaply, before YAML)."""
     for name in ("copier.yml", "copier.yaml"):
         path = template_dir / name
         if path.is_file():
-            return "_migrations" in path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8")
+            return "_migrations" in text or "_tasks" in text
     return False
 
 

@@ -9,12 +9,12 @@ The steps, in order (guards first, nothing written before the commit on the temp
    (`rerender`): the create-only files whose template copy changed, once;
 4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here;
 5. start_merge (`merge`, saving the abort state with `journal`): advance the branch, run the
-   `before` migrations, `git merge --no-commit`; keep_create_only: the project's copies;
-6. settle (`merge`): keep user deletions, side files for conflicting binaries;
+   `before` migrations, apply the render's change uncommitted (`git cherry-pick --no-commit`,
+   one ordinary commit of the project); keep_create_only: the project's copies;
 6. settle (`merge`): keep user deletions, side files for conflicting binaries;
    after_merge (`resolve`): conflicted TOML/YAML/JSON/line-set files merged by structure, a
    structured file git's clean merge broke repaired or made a conflict;
-7. run_migrations (`after` ones), write_record (`merge`).
+7. run_migrations (the template's tasks, then the `after` migrations), write_record (`merge`).
 A failure or ^C from step 5 on is rolled back by `journal.roll_back`, the restore `--abort` uses.
 """
 
@@ -58,7 +58,7 @@ class UpdateResult:
     side_files: list[str] = field(default_factory=list)
     by_structure: list[str] = field(default_factory=list)
     broken: dict[str, str] = field(default_factory=dict)
-    migrations: list[str] = field(default_factory=list)  # "(stage): command", run or to run
+    migrations: list[str] = field(default_factory=list)  # "migration (stage): cmd", "task: cmd"
     dry_run: bool = False
     up_to_date: bool = False
     aborted: bool = False
@@ -85,8 +85,8 @@ class UpdateResult:
             for p in self.kept_deleted
         ]
         out += [f"  create-only, not merged: {a}" for a in self.announced]
-        ran = "would run migration" if self.dry_run else "migration"
-        out += [f"  {ran} {m}" for m in self.migrations]
+        ran = "would run " if self.dry_run else ""
+        out += [f"  {ran}{m}" for m in self.migrations]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
         out += [f"  merged by structure (review it): {p}" for p in self.by_structure]
         out += [f"  broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
@@ -155,7 +155,10 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
         proj.record.template_version,
         record.template_version,
         announced=[a.line() for a in announce_create_only(proj, kept, new)],
-        migrations=[f"({m.stage}): {m.shown}" for m in target.migrations],
+        migrations=[
+            f"task: {m.shown}" if m.stage == "task" else f"migration ({m.stage}): {m.shown}"
+            for m in target.migrations
+        ],
         dry_run=dry_run,
     )
     if githistory.tree_of(new, proj.top) == githistory.tree_of(proj.merged, proj.top):

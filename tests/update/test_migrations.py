@@ -103,6 +103,25 @@ def test_dry_run_lists_migrations_and_runs_none(edited: Path, tpl: TemplateRepo)
     assert repo_state(edited) == before
 
 
+def test_migrations_to_lists_them_without_running_or_writing(
+    edited: Path, tpl: TemplateRepo
+) -> None:
+    """The preview's question, answered offline from the record: what `update --to v2` runs."""
+    from dlgen.rerender import migrations_to
+
+    release_v2(tpl)
+    before = repo_state(edited)
+    found = migrations_to(edited, "v2")
+    assert [(m.stage, m.shown.split()[0], m.unsafe) for m in found] == [
+        ("before", "test", True),
+        ("after", __import__("sys").executable, True),
+    ]
+    assert found[1].shown.endswith("/migrations/v2.py")
+    assert repo_state(edited) == before
+    assert not (edited / "migrations.log").exists()
+    assert migrations_to(edited, "v1") == []  # no step: nothing to run
+
+
 def test_abort_undoes_the_migrations(edited: Path, tpl: TemplateRepo) -> None:
     release_v2(tpl)
     before = repo_state(edited, exact=False)  # git rewrites the files it restores
@@ -184,3 +203,37 @@ def test_a_failing_before_migration_leaves_head_and_tree_as_they_were(
         "exit 1: half done; the update was undone, nothing changed\n"
     )
     assert repo_state(edited, exact=False) == before
+
+
+# writes what copier tells a task, and whether it ran where the project's own files are
+LOG_TASK = (
+    "import os\nfrom pathlib import Path\n"
+    "seen = Path('mine.txt').exists()\n"
+    "Path('task.log').write_text(f\"{os.environ['STAGE']} {os.environ['COPIER_OPERATION']} "
+    '{seen}\\n")\n'
+)
+
+
+def test_tasks_run_in_the_project_after_the_update(proj: Path, tpl: TemplateRepo) -> None:
+    """copier runs `_tasks` in the project it updates; dlgen too, not only in its own render."""
+    (proj / "mine.txt").write_text("the project's own file\n")
+    commit_all(proj, "mine")
+    tpl.write(
+        {
+            "copier.yml": COPIER_V1
+            + '_tasks:\n  - ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/tasks/log.py"]\n',
+            "tasks/log.py": LOG_TASK,
+            "project/NEW.md": "new in v2\n",
+        }
+    )
+    tpl.release("v2")
+    dry = up(proj, "--dry-run", "--trust")
+    assert dry[0] == 0 and f"  would run task: {__import__('sys').executable} " in dry[1]
+    assert not (proj / "task.log").exists()
+    code, out, err = up(proj, "--trust")
+    assert code == 0, out + err
+    assert (proj / "task.log").read_text() == "task update True\n"
+    assert f"  task: {__import__('sys').executable} " in out
+    assert "task.log" in git("diff", "--cached", "--name-only", cwd=proj).split()
+    assert up(proj, "--abort")[0] == 0
+    assert not (proj / "task.log").exists() and git("status", "--porcelain", cwd=proj) == ""

@@ -1,0 +1,118 @@
+"""A real template: OCA's addons-repo template (behind hundreds of repositories), v1.39 -> v1.40,
+through dlgen and through copier, gives the same files at each step.
+
+v1.40 removes the `ci` question that a file name still tests (`{% if ci == 'GitHub' %}test.yml`),
+drops the `_tasks` that deleted `.t2d.yml`, and changes the pre-commit configuration; v1.39
+records `github_ci_extra_env: {}`, a mapping answer. The template is read from a local snapshot
+(a bare git repository, `DLGEN_OCA_TEMPLATE`): nothing is downloaded, and without the snapshot
+the test is skipped, saying where it looked. The small inline fixtures of test_copier_compat
+hold the same cases where no snapshot is.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import commit_all, git, invoke, tree_snapshot
+
+SNAPSHOT = Path(
+    os.environ.get("DLGEN_OCA_TEMPLATE", "/work/.mirror/OCA+oca-addons-repo-template/repo")
+)
+
+
+def _has_releases() -> bool:
+    if not (SNAPSHOT / "HEAD").is_file():
+        return False
+    done = subprocess.run(
+        ["git", "--git-dir", str(SNAPSHOT), "rev-parse", "--verify", "-q", "v1.39", "v1.40"],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not _has_releases(),
+        reason=f"no snapshot of OCA/oca-addons-repo-template with v1.39 and v1.40 at {SNAPSHOT} "
+        "(set DLGEN_OCA_TEMPLATE to a clone of it)",
+    ),
+]
+
+DATA = {
+    "odoo_version": "16.0",
+    "repo_slug": "server-tools",
+    "repo_name": "Server tools",
+    "repo_description": "Tools for the server",
+}
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """The project's files and their bytes, records aside (they differ by design)."""
+    skip = {".copier-answers.yml", ".dlgen.yml"}
+    return {k: v[1] for k, v in tree_snapshot(root).items() if k not in skip}
+
+
+def copier(*args: str, cwd: Path) -> None:
+    """The real copier CLI, beside dlgen."""
+    done = subprocess.run(
+        [sys.executable, "-m", "copier", "--quiet", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def user_edits(proj: Path) -> None:
+    """The same edits on both sides: an addon of their own, a line in a file both keep."""
+    (proj / "my_addon").mkdir()
+    (proj / "my_addon/__init__.py").write_text("from . import models\n")
+    gitignore = proj / ".gitignore"
+    gitignore.write_text(gitignore.read_text() + "\n# ours\n*.local\n")
+    commit_all(proj, "our addon")
+
+
+def test_v1_39_to_v1_40_gives_copiers_files(tmp_path: Path) -> None:
+    tpl = tmp_path / "oca-addons-repo-template"
+    git("clone", "-q", str(SNAPSHOT), str(tpl), cwd=tmp_path)
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    data = [arg for k, v in DATA.items() for arg in ("--data", f"{k}={v}")]
+    created = invoke(
+        "new", str(ours), "--template", f"{tpl}@v1.39", "--defaults", "--trust", "--no-hooks", *data
+    )
+    assert created.code == 0, created.err
+    copier("copy", "--trust", "--defaults", "--vcs-ref", "v1.39", *data, str(tpl), str(theirs),
+           cwd=tmp_path)  # fmt: skip
+    git("init", "-q", cwd=theirs)
+    commit_all(theirs, "copier copy")
+    assert files(ours) == files(theirs)
+    assert not (ours / ".t2d.yml").exists()  # v1.39's task removed it, as copier's did
+    record = yaml.safe_load((ours / ".dlgen.yml").read_text())
+    assert record["answers"]["github_ci_extra_env"] == {}
+    assert record["answers"]["ci"] == "GitHub"
+    checked = invoke("check", str(ours))
+    assert (checked.code, checked.out) == (0, "dlgen check: ok: 0 error(s), 0 warning(s)\n")
+
+    for proj in (ours, theirs):
+        user_edits(proj)
+    updated = invoke("update", str(ours), "--to", "v1.40", "--trust", "--defaults")
+    assert updated.code == 0, updated.out + updated.err
+    assert "  M .pre-commit-config.yaml" in updated.out.splitlines()
+    assert ".github/workflows/test.yml" not in updated.out  # `ci` is gone, its answer is not
+    git("commit", "-q", "--no-edit", cwd=ours)
+    copier("update", "--trust", "--defaults", "--vcs-ref", "v1.40", cwd=theirs)
+    assert files(ours) == files(theirs)
+    assert (ours / ".github/workflows/test.yml").is_file()
+    record = yaml.safe_load((ours / ".dlgen.yml").read_text())
+    assert (record["template_version"], "ci" in record["answers"]) == ("v1.40", False)
+    checked = invoke("check", str(ours))
+    assert (checked.code, checked.out) == (0, "dlgen check: ok: 0 error(s), 0 warning(s)\n")
