@@ -100,7 +100,7 @@ def test_ref_with_a_slash_and_a_commit_id(tmp_path: Path, tpl: TemplateRepo) -> 
         "new", str(dst), "--template", f"{tpl.root}@release/v3", "--defaults", "--no-hooks"
     )
     assert result.code == 0, result.err
-    assert (dst / "README.md").read_text() == "# demo from release/v3\n"
+    assert (dst / "README.md").read_text() == "# onbranch from release/v3\n"  # the folder's name
 
     # a commit id whose hex digits start like a version number
     tpl.write({"project/README.md.jinja": "# {{ project_name }} at a commit\n"})

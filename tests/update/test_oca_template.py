@@ -29,12 +29,15 @@ SNAPSHOT = Path(
 def _has_releases() -> bool:
     if not (SNAPSHOT / "HEAD").is_file():
         return False
-    done = subprocess.run(
-        ["git", "--git-dir", str(SNAPSHOT), "rev-parse", "--verify", "-q", "v1.39", "v1.40"],
-        capture_output=True,
-        check=False,
-    )
-    return done.returncode == 0
+    for tag in ("v1.39", "v1.40"):
+        done = subprocess.run(
+            ["git", "--git-dir", str(SNAPSHOT), "rev-parse", "--verify", "-q", f"{tag}^{{commit}}"],
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode:
+            return False
+    return True
 
 
 pytestmark = [
@@ -63,7 +66,7 @@ def files(root: Path) -> dict[str, bytes]:
 def copier(*args: str, cwd: Path) -> None:
     """The real copier CLI, beside dlgen."""
     done = subprocess.run(
-        [sys.executable, "-m", "copier", "--quiet", *args],
+        [sys.executable, "-m", "copier", args[0], "--quiet", *args[1:]],
         cwd=cwd,
         capture_output=True,
         text=True,
