@@ -180,6 +180,11 @@ def hash_objects(paths: Sequence[str], cwd: Path) -> list[str]:
     return git(["hash-object", "--", *paths], cwd).split() if paths else []
 
 
+def index_tree(cwd: Path) -> str:
+    """The index written as a tree (`git write-tree`; no unmerged entry may be there)."""
+    return git(["write-tree"], cwd).strip()
+
+
 def stage_work_tree(under: str, cwd: Path, *, keep_out: Sequence[str] = ()) -> None:
     """Stage what the work tree changed under `under` beyond the index (new, changed and
     deleted files; not ignored ones, nor `keep_out`); unmerged paths stay unmerged."""

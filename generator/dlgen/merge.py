@@ -100,43 +100,47 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
 
 def start_merge(
     proj: Project, new: str, change: str, touched: list[str], planned: Sequence[Migration] = ()
-) -> None:
+) -> str:
     """Save what --abort restores (the paths the merge writes first), move the branch, run the
     `before` migrations, apply the change uncommitted; the commit message names the render, for
-    the next update.
+    the next update. Returns what the change was applied onto: HEAD, or the tree the `before`
+    migrations left.
 
     git's refusal (a lock, an unexpected state) is an error, never a silent no-op.
     """
     journal.begin(proj, new)
     journal.remember(proj.top, proj.record.branch, [proj.record_path, *touched])
-    _before_migrations(proj, planned)
+    base = _before_migrations(proj, planned)
     applied = gitwork.apply_for_review(change, proj.top)
     conflicted = applied.returncode == 1 and gitwork.unmerged_paths(proj.top)
     if applied.returncode != 0 and not conflicted:
         raise StepError("git cherry-pick", git.message_of(applied.stderr, applied.stdout))
     git.git_path(proj.top, "MERGE_MSG").write_text(update_message(proj, new), encoding="utf-8")
+    return base
 
 
-def _before_migrations(proj: Project, planned: Sequence[Migration]) -> None:
+def _before_migrations(proj: Project, planned: Sequence[Migration]) -> str:
     """Run the `before` migrations in the project as it is before the merge (copier's order),
     and stage what they changed: the change is applied onto the index (`cherry-pick
     --no-commit` needs no clean index), so the update's one commit holds both."""
     if not any(m.stage == "before" for m in planned):
-        return
+        return "HEAD"
     branch = proj.record.branch
     journal.remember(proj.top, branch, [proj.prefix + "."])  # until its paths are known: all
     migrations.run(planned, "before", proj.root)
     journal.remember(proj.top, branch, gitwork.changed_paths(proj.top, proj.prefix))
     gitwork.stage_work_tree(proj.prefix, proj.top)
+    return gitwork.index_tree(proj.top)
 
 
-def keep_create_only(proj: Project, kept: Sequence[str]) -> None:
+def keep_create_only(proj: Project, kept: Sequence[str], base: str = "HEAD") -> None:
     """The project's copy of each create-only file it already had, whatever the change did to
-    it: restored from HEAD (a conflict there resolved as the project's), or kept deleted."""
+    it: restored from `base`, what the change was applied onto (a conflict there resolved as
+    the project's; a `before` migration's edit kept), or kept deleted."""
     if not kept:
         return
-    held = gitobjects.object_types("HEAD", list(kept), proj.top)
-    gitwork.checkout_paths("HEAD", [p for p in kept if held[p] is not None], proj.top)
+    held = gitobjects.object_types(base, list(kept), proj.top)
+    gitwork.checkout_paths(base, [p for p in kept if held[p] is not None], proj.top)
     index = set(gitwork.staged_paths("HEAD", proj.top))
     for path in kept:
         if held[path] is None and path in index:

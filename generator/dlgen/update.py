@@ -179,8 +179,8 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
     result.kept_deleted = []
     try:
         touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
-        start_merge(proj, new, change, sorted({*touched, *stages}), target.migrations)
-        keep_create_only(proj, kept)
+        base = start_merge(proj, new, change, sorted({*touched, *stages}), target.migrations)
+        keep_create_only(proj, kept, base)
         result.kept_deleted, result.side_files = settle(proj)
         changed = [c.path for c in result.changes]
         fixed = after_merge(proj, proj.merged, new, changed)

@@ -237,3 +237,22 @@ def test_tasks_run_in_the_project_after_the_update(proj: Path, tpl: TemplateRepo
     assert "task.log" in git("diff", "--cached", "--name-only", cwd=proj).split()
     assert up(proj, "--abort")[0] == 0
     assert not (proj / "task.log").exists() and git("status", "--porcelain", cwd=proj) == ""
+
+
+def test_a_before_migrations_edit_of_a_create_only_file_is_kept(
+    edited: Path, tpl: TemplateRepo
+) -> None:
+    """The project's create-only copy is what the change was applied onto: the `before`
+    migration's edit, not HEAD's bytes."""
+    before_only = (
+        "_migrations:\n  - version: v2\n    when: \"{{ _stage == 'before' }}\"\n"
+        '    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/migrations/v2.py"]\n'
+    )
+    release_v2(tpl, before_only)
+    code, out, err = up(edited, "--trust")
+    assert code == 0, out + err
+    assert (edited / "params.yaml").read_text() == "optim:\n  lr: 0.5\n"
+    assert (edited / "migrations.log").read_text() == "before v1 v2 1 2 v2 update\n"
+    assert {"params.yaml", "migrations.log", "NEW.md"} <= set(
+        git("diff", "--cached", "--name-only", cwd=edited).split()
+    )
