@@ -20,7 +20,14 @@ _LAYOUTS = [(2, 2, 0), (2, 4, 2), (4, 4, 0), (4, 4, 2), (4, 6, 4), (2, 3, 1), (4
 
 
 class YamlTree(Tree):
-    """ruamel.yaml round-trip nodes; keys brought in by a merge key (`<<: *x`) are not own keys."""
+    """ruamel.yaml round-trip nodes; keys brought in by a merge key (`<<: *x`) are not own keys.
+
+    `anchors`: the project's anchored nodes by name; an alias in a node the template brings in
+    is pointed at the project's node, so it is written as an alias (`*x`), not expanded.
+    """
+
+    def __init__(self, anchors: dict[str, Any] | None = None) -> None:
+        self.anchors = anchors or {}
 
     def plain(self, node: Any) -> Any:
         if isinstance(node, dict):
@@ -46,6 +53,67 @@ class YamlTree(Tree):
         node.insert(index, value)
         if index == len(node) - 1 and index > 0:
             _hand_on_trailing_lines(node, index - 1, index)
+
+    def adopt(self, node: Any) -> Any:
+        _relink(node, self.anchors, set())
+        return node
+
+
+def _anchor(node: Any) -> str | None:
+    """The anchor name a node carries (`&x`), or None."""
+    anchor = node.yaml_anchor() if hasattr(node, "yaml_anchor") else None
+    return anchor.value if anchor is not None else None
+
+
+def anchors_of(doc: Any) -> dict[str, Any]:
+    """Every anchored node of a document by name (the first node of each name)."""
+    found: dict[str, Any] = {}
+    seen: set[int] = set()
+    todo = [doc]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        name = _anchor(node)
+        if name is not None:
+            found.setdefault(name, node)
+        if isinstance(node, dict):
+            todo += reversed(list(node.values()))
+        elif isinstance(node, list):
+            todo += reversed(node)
+    return found
+
+
+def _relink(node: Any, anchors: dict[str, Any], seen: set[int]) -> None:
+    """Aliases inside `node` (from the template's document) pointed at the project's anchors."""
+    from ruamel.yaml.comments import merge_attrib
+
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+
+    def swap(child: Any) -> Any:
+        mine = anchors.get(_anchor(child) or "")
+        return child if mine is None else mine
+
+    if isinstance(node, dict):
+        merges = getattr(node, merge_attrib, None)
+        for held in (merges, getattr(merges, "sequence", None)):
+            for i in range(len(held or ())):
+                held[i] = swap(held[i])  # type: ignore[index]
+        for key in [k for k in node if YamlTree().own(node, k)]:
+            child = node[key]
+            if swap(child) is not child:
+                node[key] = swap(child)
+            else:
+                _relink(child, anchors, seen)
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            if swap(child) is not child:
+                node[i] = swap(child)
+            else:
+                _relink(child, anchors, seen)
 
 
 def _last(node: Any) -> Any:
@@ -148,7 +216,7 @@ def merge_yaml(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, li
     yaml, before = _layout(ours)
     merged, conflicts = [], []
     for index, (b, o, t) in enumerate(zip(*docs, strict=True)):
-        result, found = merge_documents(YamlTree(), rules, b, o, t)
+        result, found = merge_documents(YamlTree(anchors_of(o)), rules, b, o, t)
         merged.append(result)
         conflicts += [f"document {index + 1}: {c}" if len(docs[1]) > 1 else c for c in found]
     if conflicts:

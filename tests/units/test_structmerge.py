@@ -101,7 +101,7 @@ def test_toml_inline_table_keys_merge() -> None:
     ours = '[tool.demo]\nopts = { a = 1, b = 3 }\nname = "x"  # keep\n'
     theirs = '[tool.demo]\nopts = { a = 5, b = 2, c = 4 }\nname = "x"  # keep\n'
     assert merged(base, ours, theirs, "pyproject.toml") == (
-        '[tool.demo]\nopts = { a = 5, b = 3,  c = 4}\nname = "x"  # keep\n'
+        '[tool.demo]\nopts = { a = 5, b = 3, c = 4 }\nname = "x"  # keep\n'
     )
 
 
