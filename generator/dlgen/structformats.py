@@ -33,7 +33,7 @@ class TomlTree(Tree):
             return
         # the template's spacing would double tomlkit's own; the padding before `}` stays last
         body = node.value.body
-        padding = []
+        padding: list[Any] = []
         while body and body[-1][0] is None and isinstance(body[-1][1], Whitespace):
             padding.insert(0, body.pop())
         node.append(key, tomlkit.item(self.plain(value)))
