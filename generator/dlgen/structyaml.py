@@ -48,11 +48,15 @@ class YamlTree(Tree):
         node.insert(at, key, value)
         if own and at == len(own):
             _hand_on_trailing_lines(node, own[-1], key)
+        elif own and hasattr(node, "ca"):
+            _take_trailing_lines(node, key)  # the blank line that ended the template's block
 
     def insert(self, node: Any, index: int, value: Any) -> None:
         node.insert(index, value)
         if index == len(node) - 1 and index > 0:
             _hand_on_trailing_lines(node, index - 1, index)
+        elif index < len(node) - 1 and hasattr(node, "ca"):
+            _take_trailing_lines(node, index)  # the blank line that ended the template's list
 
     def adopt(self, node: Any) -> Any:
         _relink(node, self.anchors, set())
@@ -138,28 +142,35 @@ def _tail_slot(node: Any, key: Any) -> tuple[Any, Any, int]:
         node, key = value, _last(value)
 
 
-def _hand_on_trailing_lines(node: Any, previous: Any, key: Any) -> None:
-    """Blank lines and comments after a block's last entry stay last when an entry is appended.
-
-    ruamel.yaml keeps them in the end-of-line comment of the last scalar written (possibly nested
-    in the entry's value); they move to the new last entry, the end-of-line comment stays.
-    """
-    from ruamel.yaml.tokens import CommentToken
-
-    holder, last, at = _tail_slot(node, previous)
+def _take_trailing_lines(node: Any, key: Any) -> tuple[str, Any] | None:
+    """Remove the blank lines and comments after entry `key` (kept by ruamel.yaml in the
+    end-of-line comment of the last scalar written, possibly nested in the entry's value);
+    the end-of-line comment itself stays. Returns (the lines removed, their mark) or None."""
+    holder, last, at = _tail_slot(node, key)
     entry = holder.ca.items.get(last)
     token = entry[at] if entry else None
     if token is None or "\n" not in token.value or not token.value.split("\n", 1)[1]:
-        return
+        return None
     head, tail = token.value.split("\n", 1)
     if head.strip():
         token.value = head + "\n"
     else:
         entry[at] = None
+    return tail, token.start_mark
+
+
+def _hand_on_trailing_lines(node: Any, previous: Any, key: Any) -> None:
+    """Blank lines and comments after a block's last entry stay last when an entry is appended."""
+    from ruamel.yaml.tokens import CommentToken
+
+    taken = _take_trailing_lines(node, previous)
+    if taken is None:
+        return
+    tail, mark = taken
     holder, last, at = _tail_slot(node, key)
     entry = holder.ca.items.setdefault(last, [None, None, None, None])
     if entry[at] is None:
-        entry[at] = CommentToken("\n" + tail, token.start_mark)
+        entry[at] = CommentToken("\n" + tail, mark)
     elif not entry[at].value.split("\n", 1)[-1]:
         entry[at].value += tail
 

@@ -474,3 +474,23 @@ def test_ci_step_changed_on_both_sides_conflicts_by_name() -> None:
     theirs = WORKFLOW.replace("run: pytest -q", "run: pytest -n 2")
     outcome = run(WORKFLOW, ours, theirs, ".github/workflows/ci.yml")
     assert outcome.conflicts == ("jobs.test.steps[Test].run",)
+
+
+def test_an_item_the_template_appended_before_the_project_own_loses_its_blank_line() -> None:
+    """In the template's file the new matrix entry ended the list (a blank line after it); in
+    the project it lands before the project's own entry, and the blank line stays where it was."""
+    base = "include:\n- os: a\n  py: '3.12'\n\nruns-on: x\n"
+    ours = base.replace("\n\nruns-on", "\n- os: a\n  py: 3.14t\n\nruns-on")
+    theirs = base.replace("\n\nruns-on", "\n- os: a\n  py: '3.15'\n\nruns-on")
+    assert merged(base, ours, theirs, "ci.yml") == ours.replace(
+        "- os: a\n  py: 3.14t", "- os: a\n  py: '3.15'\n- os: a\n  py: 3.14t"
+    )
+
+
+def test_a_key_the_template_appended_before_the_project_own_loses_its_blank_line() -> None:
+    base = "env:\n  A: 1\n\njobs: {}\n"
+    ours = base.replace("  A: 1\n", "  A: 1\n  MINE: 2\n")
+    theirs = base.replace("  A: 1\n", "  A: 1\n  NEW: 3\n")
+    assert merged(base, ours, theirs, "ci.yml") == base.replace(
+        "  A: 1\n", "  A: 1\n  NEW: 3\n  MINE: 2\n"
+    )
