@@ -270,3 +270,78 @@ def test_duplicate_table_exits_4_and_check_flags_it_until_fixed(
     git("add", "ruff.toml", cwd=proj)
     git("commit", "-q", "--no-edit", cwd=proj)
     assert invoke("check", str(proj)).code == 0
+
+
+def test_dry_run_predicts_the_structured_step_and_the_update_does_it(
+    tpl: TemplateRepo, proj: Path
+) -> None:
+    """--dry-run asks git's merge-tree for the stages' blobs and runs the same structured merge:
+    it reports no conflict that the update resolves, and the broken line merge it will refuse."""
+    (proj / "compose.yaml").write_text(COMPOSE + "  worker:\n    <<: *common\n    image: w:1\n")
+    edit(proj, "ruff.toml", "[lint]", "[format]\nquote-style = 'single'\n\n[lint]")
+    edit(proj, "pyproject.toml", "line-length = 100", "line-length = 120")
+    commit_all(proj, "ours")
+    (tpl.root / "compose.yaml").write_text(COMPOSE + "  web:\n    <<: *common\n    image: w:2\n")
+    (tpl.root / "ruff.toml").write_text(
+        (tpl.root / "ruff.toml").read_text() + "\n[format]\nquote-style = 'double'\n"
+    )
+    edit(tpl.root, "pyproject.toml", "line-length = 100", "line-length = 88")
+    tpl.release("v2")
+    broken = "broken by the line merge (Cannot declare ('format',) twice (at line 9, column 8))"
+    code, out, err = up(proj, "--dry-run")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "template v1 -> v2: would change:",
+        "  M compose.yaml",
+        "  M pyproject.toml",
+        "  M ruff.toml",
+        "  would be merged by structure (review it): compose.yaml",
+        f"  would be {broken}: ruff.toml",
+        "would conflict:",
+        "  pyproject.toml",
+        "  ruff.toml",
+    ]
+    assert git("status", "--porcelain", cwd=proj) == ""
+    code, out, _ = up(proj)
+    assert code == 4
+    assert out.splitlines() == [
+        "template v1 -> v2: changes:",
+        "  M compose.yaml",
+        "  M pyproject.toml",
+        "  M ruff.toml",
+        "  merged by structure (review it): compose.yaml",
+        f"  {broken}: ruff.toml",
+        "CONFLICTS (fix, `git add`, then commit):",
+        "  pyproject.toml",
+        "  ruff.toml",
+    ]
+
+
+def test_dry_run_predicts_the_repair_of_a_duplicate_table(tpl: TemplateRepo, proj: Path) -> None:
+    edit(proj, "ruff.toml", "[lint]", "[format]\nquote-style = 'single'\n\n[lint]")
+    commit_all(proj, "format")
+    (tpl.root / "ruff.toml").write_text(
+        (tpl.root / "ruff.toml").read_text() + "\n[format]\nline-ending = 'lf'\n"
+    )
+    tpl.release("v2")
+    code, out, _ = up(proj, "--dry-run")
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "template v1 -> v2: would change:",
+            "  M ruff.toml",
+            "  would be merged by structure (review it): ruff.toml",
+        ],
+    )
+    code, out, _ = up(proj)
+    assert (code, out.splitlines()[-2:]) == (
+        0,
+        [
+            "  merged by structure (review it): ruff.toml",
+            "merged without conflicts; review with `git diff --cached`, then `git commit`",
+        ],
+    )
+    assert (proj / "ruff.toml").read_text() == (
+        "line-length = 100\n\n[format]\nquote-style = 'single'\nline-ending = 'lf'\n\n"
+        '[lint]\nselect = ["E", "F"]\n'
+    )
