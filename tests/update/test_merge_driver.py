@@ -24,7 +24,10 @@ dependencies = [
 line-length = 100
 """
 DEP = '    "torch>=2.1",\n'
-ATTRIBUTES = "pyproject.toml merge=dlgen\n*.yaml merge=dlgen\n.gitignore merge=dlgen\n"
+README = (Path(__file__).parents[2] / "README.md").read_text()
+# the lines the README documents, used as they are (dlgen run as this interpreter's module)
+ATTRIBUTES = README.split("cat >> .gitattributes <<'LINES'\n", 1)[1].split("LINES\n", 1)[0]
+DRIVER = README.split('git config merge.dlgen.driver "', 1)[1].split('"', 1)[0]
 
 
 @pytest.fixture
@@ -32,7 +35,8 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
     git("init", "-q", "-b", "main", cwd=root)
-    driver = f"{shlex.quote(sys.executable)} -m dlgen merge-file %O %A %B %P --marker-size %L"
+    assert DRIVER.startswith("dlgen merge-file ")
+    driver = f"{shlex.quote(sys.executable)} -m {DRIVER}"
     git("config", "merge.dlgen.name", "dlgen structured merge", cwd=root)
     git("config", "merge.dlgen.driver", driver, cwd=root)
     (root / ".gitattributes").write_text(ATTRIBUTES)
