@@ -28,6 +28,7 @@ class YamlTree(Tree):
 
     def __init__(self, anchors: dict[str, Any] | None = None) -> None:
         self.anchors = anchors or {}
+        self._spacing: dict[int, tuple[Any, bool | None]] = {}  # the node kept: ids stay unique
 
     def plain(self, node: Any) -> Any:
         if isinstance(node, dict):
@@ -40,23 +41,38 @@ class YamlTree(Tree):
         written = getattr(node, "_ok", None)  # ruamel's set of keys written in this mapping
         return written is None or key in written
 
+    def spacing(self, node: Any) -> bool | None:
+        """Whether the project's block separates its entries by blank lines (`_spaced`), read
+        the first time the merge changes the block, before any entry comes or goes."""
+        known = self._spacing.get(id(node))
+        if known is None:
+            entries = [k for k in node if self.own(node, k)] if isinstance(node, dict) else []
+            keys = entries if isinstance(node, dict) else list(range(len(node)))
+            known = self._spacing[id(node)] = (node, _spaced(node, keys))
+        return known[1]
+
     def add(self, node: Any, key: Any, value: Any, after: Any) -> None:
+        spaced = self.spacing(node)
         own = [k for k in node if self.own(node, k)]
         at = own.index(after) + 1 if after is not MISSING and after in own else 0
         if after is not MISSING and after not in own:
             at = len(own)
         node.insert(at, key, value)
-        if own and at == len(own):
-            _hand_on_trailing_lines(node, own[-1], key)
-        elif own and hasattr(node, "ca"):
-            _take_trailing_lines(node, key)  # the blank line that ended the template's block
+        _fit_spacing(node, own[-1] if own and at == len(own) else MISSING, key, spaced)
+
+    def drop(self, node: Any, key: Any) -> None:
+        self.spacing(node)
+        del node[key]
 
     def insert(self, node: Any, index: int, value: Any) -> None:
+        spaced = self.spacing(node)
         node.insert(index, value)
-        if index == len(node) - 1 and index > 0:
-            _hand_on_trailing_lines(node, index - 1, index)
-        elif index < len(node) - 1 and hasattr(node, "ca"):
-            _take_trailing_lines(node, index)  # the blank line that ended the template's list
+        last = index == len(node) - 1 and index > 0
+        _fit_spacing(node, index - 1 if last else MISSING, index, spaced)
+
+    def delete(self, node: Any, index: int) -> None:
+        self.spacing(node)
+        del node[index]
 
     def adopt(self, node: Any) -> Any:
         _relink(node, self.anchors, set())
@@ -173,6 +189,57 @@ def _hand_on_trailing_lines(node: Any, previous: Any, key: Any) -> None:
         entry[at] = CommentToken("\n" + tail, mark)
     elif not entry[at].value.split("\n", 1)[-1]:
         entry[at].value += tail
+
+
+def _trailing(node: Any, key: Any) -> str | None:
+    """The blank lines and comments after entry `key`, or None where there are none."""
+    holder, last, at = _tail_slot(node, key)
+    entry = holder.ca.items.get(last)
+    token = entry[at] if entry else None
+    if token is None or "\n" not in token.value:
+        return None
+    return token.value.split("\n", 1)[1] or None
+
+
+def _spaced(node: Any, keys: list[Any]) -> bool | None:
+    """Whether the project separates these entries by blank lines (every one but the last
+    followed by some: True; none: False; mixed, or too few to tell: None)."""
+    if not hasattr(node, "ca"):
+        return None
+    seen = {_trailing(node, k) is not None for k in keys[:-1]}
+    return seen.pop() if len(seen) == 1 else None
+
+
+def _fit_spacing(node: Any, previous: Any, key: Any, spaced: bool | None) -> None:
+    """The entry `key` just added takes the project's spacing, not the template's: appended
+    (after `previous`, the old last entry), what followed the block stays last, and a blank
+    line separates it where the project separates its entries; inserted, it loses or gets
+    the blank line after it as the project's entries have it (unknown: the template's stays)."""
+    if not hasattr(node, "ca"):
+        return
+    if previous is not MISSING:
+        _hand_on_trailing_lines(node, previous, key)
+        if spaced:
+            _blank_after(node, previous)
+    elif spaced is False:
+        _take_trailing_lines(node, key)
+    elif spaced:
+        _blank_after(node, key)
+
+
+def _blank_after(node: Any, key: Any) -> None:
+    """A blank line after entry `key`, unless something already follows it."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    if _trailing(node, key) is not None:
+        return
+    holder, last, at = _tail_slot(node, key)
+    entry = holder.ca.items.setdefault(last, [None, None, None, None])
+    if entry[at] is None:
+        entry[at] = CommentToken("\n\n", CommentMark(0))
+    elif entry[at].value.endswith("\n"):
+        entry[at].value += "\n"
 
 
 def _yaml(mapping: int, sequence: int, offset: int, explicit: bool) -> Any:

@@ -494,3 +494,52 @@ def test_a_key_the_template_appended_before_the_project_own_loses_its_blank_line
     assert merged(base, ours, theirs, "ci.yml") == base.replace(
         "  A: 1\n", "  A: 1\n  NEW: 3\n  MINE: 2\n"
     )
+
+
+def test_jobs_renamed_and_appended_take_the_project_blank_lines() -> None:
+    """scientific-python/cookie 2026.04.03: the template renames a job, rewrites a step and
+    appends a job; the project added a step. Blank lines follow the project's blocks: between
+    jobs (as the project has them), none between steps (the template's list ended there)."""
+    base = dedent("""\
+        jobs:
+          pre-commit:
+            name: Format
+            steps:
+              - run: a
+
+          checks:
+            needs: [pre-commit]
+            steps:
+              - run: b
+        """)
+    ours = base + "      - name: Mine\n        run: m\n"
+    theirs = dedent("""\
+        jobs:
+          lint:
+            name: Format
+            steps:
+              - run: a
+
+          checks:
+            steps:
+              - run: c
+
+          pass:
+            needs: [lint, checks]
+        """)
+    assert merged(base, ours, theirs, "ci.yml") == dedent("""\
+        jobs:
+          lint:
+            name: Format
+            steps:
+              - run: a
+
+          checks:
+            steps:
+              - run: c
+              - name: Mine
+                run: m
+
+          pass:
+            needs: [lint, checks]
+        """)
