@@ -11,7 +11,8 @@ tool updates it to B. Every pair starts afresh, so no tool's conflict resolution
 next update. Counted per update: files left with conflicts (unmerged paths, conflict markers,
 `.rej` files) and TOML/YAML/JSON files an update left unparsable without calling them conflicts.
 
-Run: python bench/bench_structured.py --copier-uv PATH --cookie PATH
+Run: python bench/bench_structured.py --copier-uv PATH --cookie PATH   (clones or bare mirrors,
+       e.g. /work/.mirror/pawamoy+copier-uv/repo; cloned locally, never fetched)
        [--copier-uv-releases 1.11.2,1.11.3,1.11.4,1.11.5]
        [--cookie-releases 2025.11.21,2026.03.02,2026.04.03]
 """
@@ -377,11 +378,21 @@ def main() -> None:
     parser.add_argument("--copier-uv-releases", default="1.11.2,1.11.3,1.11.4,1.11.5")
     parser.add_argument("--cookie-releases", default="2025.11.21,2026.03.02,2026.04.03")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dlgen-bench-templates-") as tmp:
+        clones = Path(tmp)
+        for name, path in (("copier-uv", args.copier_uv), ("cookie", args.cookie)):
+            # a local clone (hard links, no network): a bare mirror becomes a work tree
+            run(["git", "clone", "-q", str(path.resolve()), str(clones / name)], clones)
+        compare(args, clones)
+
+
+def compare(args: argparse.Namespace, clones: Path) -> None:
+    """The side-by-side table for the templates cloned under `clones`."""
     who = {"full_name": "Ada Lovelace", "email": "ada@example.org"}
     templates = [
         Template(
             "copier-uv",
-            args.copier_uv.resolve(),
+            clones / "copier-uv",
             args.copier_uv_releases.split(","),
             {
                 "project_name": "demo",
@@ -393,7 +404,7 @@ def main() -> None:
         ),
         Template(
             "cookie",
-            args.cookie.resolve(),
+            clones / "cookie",
             args.cookie_releases.split(","),
             {
                 "project_name": "demo",
