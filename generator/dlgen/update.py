@@ -7,7 +7,8 @@ The steps, in order (guards first, nothing written before the commit on the temp
 3. refuse_untrusted migrations (`migrations`); commit the pristine render (create-only files
    too) on the template branch, not yet moved (`template_branch`); announce_create_only
    (`rerender`): the create-only files whose template copy changed, once;
-4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here;
+4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here,
+   with the structured step predicted on merge-tree's blobs (`resolve.predict`);
 5. start_merge (`merge`, saving the abort state with `journal`): advance the branch, run the
    `before` migrations, apply the render's change uncommitted (`git cherry-pick --no-commit`,
    one ordinary commit of the project); keep_create_only: the project's copies;
@@ -42,7 +43,7 @@ from dlgen.merge import (
 from dlgen.migrations import refuse_untrusted
 from dlgen.project import Project, locate_clean
 from dlgen.rerender import Target, announce_create_only, create_only_kept, render_target
-from dlgen.resolve import after_merge
+from dlgen.resolve import after_merge, predict
 
 
 @dataclass
@@ -88,8 +89,9 @@ class UpdateResult:
         ran = "would run " if self.dry_run else ""
         out += [f"  {ran}{m}" for m in self.migrations]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
-        out += [f"  merged by structure (review it): {p}" for p in self.by_structure]
-        out += [f"  broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
+        would = "would be " if self.dry_run else ""
+        out += [f"  {would}merged by structure (review it): {p}" for p in self.by_structure]
+        out += [f"  {would}broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
         if self.conflicts:
             head = "would conflict" if self.dry_run else "CONFLICTS (fix, `git add`, then commit)"
             out += [f"{head}:"] + [f"  {p}" for p in self.conflicts]
@@ -175,6 +177,9 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
     result.kept_deleted = sorted(p for p, s in stages.items() if kept_deleted(s))
     if dry_run:
+        ahead = predict(proj, proj.merged, new, merged, stages, [c.path for c in result.changes])
+        result.by_structure, result.broken = ahead.merged + ahead.repaired, ahead.broken
+        result.conflicts = sorted({*result.conflicts, *ahead.broken} - {*ahead.merged})
         return result
     result.kept_deleted = []
     try:
