@@ -17,15 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every e2e test in one xdist group (`--dist loadgroup`, pyproject's addopts): they run one
-    after another on one worker, beside the fast suite on the others. They share the heavy venv
-    (each case installs its project into it) and pre-commit's store, and a CI runner's cores
-    are few: the cases in parallel would race and gain nothing."""
-    for item in items:
-        if item.get_closest_marker("e2e") is not None:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
 
 # Everything a generated project (any answers) needs, plus the validators; torch pinned to the
 # CPU build on this machine's disk. Changing the list rebuilds the venv.
