@@ -17,7 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-
 # Everything a generated project (any answers) needs, plus the validators; torch pinned to the
 # CPU build on this machine's disk. Changing the list rebuilds the venv.
 HEAVY = [
