@@ -170,8 +170,8 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
     result.changes = [
         c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path not in ours
     ]
-    change = change_of(proj, new)
-    merged, stages = preview_merge(proj, change)
+    change, renames = change_of(proj, new)
+    merged, stages = preview_merge(proj, change, renames)
     refuse_collisions(proj, merged, stages)
     stages = {p: s for p, s in stages.items() if p not in ours}
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
@@ -184,7 +184,8 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
     result.kept_deleted = []
     try:
         touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
-        base = start_merge(proj, new, change, sorted({*touched, *stages}), target.migrations)
+        args = (proj, new, change, sorted({*touched, *stages}), renames, target.migrations)
+        base = start_merge(*args)
         keep_create_only(proj, kept, base)
         result.kept_deleted, result.side_files = settle(proj)
         changed = [c.path for c in result.changes]
