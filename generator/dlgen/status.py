@@ -168,7 +168,10 @@ def _with_version(row: Row, found: _Found, versions: Versions) -> Row:
         old, new = parse_version(row.version), parse_version(newest or "")
         if old and new:
             lag, behind = lag_of(old, new), new > old
-    return replace(row, state=_state(row, behind), newest=newest, lag=lag, behind=behind)
+    state = _state(row, behind)
+    if state == "current" and newest is None:
+        state = "unknown"  # nothing here says which version is the newest
+    return replace(row, state=state, newest=newest, lag=lag, behind=behind)
 
 
 def _state(row: Row, behind: bool) -> str:

@@ -212,11 +212,18 @@ def test_rows_say_why(fleet: Fleet, tmp_path: Path) -> None:
         rows["interrupted"]["update_in_progress"] and not rows["interrupted"]["merge_in_progress"]
     )
     assert rows["plain-repo"]["note"] == "a git repository without .dlgen.yml"
-    # Without a clone of the git template, its newest version is unknown: nothing is fetched.
+    # Without a clone of the git template, its newest version is unknown: nothing is fetched,
+    # and the project is never called "current".
     _, data = status_json(str(fleet.root / "url-old"))
     assert [(r["newest_version"], r["lag"], r["state"]) for r in data["projects"]] == [
-        (None, None, "current")
+        (None, None, "unknown")
     ]
+    text = invoke("status", str(fleet.root / "url-old")).out
+    assert (
+        "  newest template version unknown here: give the template source with `--template`\n"
+        in text
+    )
+    assert text.endswith("dlgen status: 1 project(s): 1 unknown\n")
 
 
 def test_status_is_read_only(fleet: Fleet) -> None:
