@@ -10,6 +10,7 @@ click or typing, nor PyYAML unless a file needs it: it runs on every commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from dlgen import answers, check_facts, check_rules
@@ -19,8 +20,14 @@ from dlgen.errors import InputError, InternalError, ProcessError
 from dlgen.findings import Finding, Ignore
 
 
-def check(project: Path, *, only: str | None = None) -> Report:
-    """Run every check (or `only="version"`) on the project at `project`.
+def check(
+    project: Path,
+    *,
+    only: str | None = None,
+    newest: Callable[[str], check_rules.Newest] | None = None,
+) -> Report:
+    """Run every check (or `only="version"`) on the project at `project`; `newest` gives the
+    newest release of a template by its recorded name (default: the bundled one's version).
 
     A git call that fails for another reason than a missing repository or branch raises
     ProcessError: the check could not run, which is not a finding.
@@ -29,7 +36,8 @@ def check(project: Path, *, only: str | None = None) -> Report:
         record = answers.load(project)
     except InputError as e:
         return Report(str(project), None, None, [dlg.bad_record(str(e))])
-    found = check_rules.version(record, check_facts.newest_bundled(record.template))
+    release = (newest or _bundled)(record.template)
+    found = check_rules.version(record, release)
     ignores: list[Ignore] = []
     if only != "version":
         found += check_rules.template_name(record)
@@ -50,3 +58,7 @@ def run(path: str, *, fmt: str, strict: bool, only: str | None) -> tuple[str, in
 
 def _sorted(found: list[Finding]) -> list[Finding]:
     return sorted(found, key=lambda f: (f.path, f.id))
+
+
+def _bundled(template: str) -> check_rules.Newest:
+    return check_rules.Newest(check_facts.newest_bundled(template))

@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dlgen import answers, git, journal, sources
+from dlgen.answers import Policy
 from dlgen.check import check
-from dlgen.errors import DlgenError, InputError
+from dlgen.check_rules import Newest
+from dlgen.errors import DlgenError, InputError, ProcessError
 from dlgen.findings import ERROR, WARNING
 from dlgen.status_report import STATES, FleetReport, Row
 from dlgen.template import Template
@@ -86,6 +88,7 @@ class Versions:
 
     def __init__(self, clones: Iterable[str]) -> None:
         self._newest: dict[str, str | None] = {}
+        self._policy: dict[str, Policy | None] = {}  # a clone's newest release's policy
         for spec in clones:
             self._add_clone(spec)
 
@@ -96,8 +99,24 @@ class Versions:
         if top is None:
             raise InputError(f"--template {spec}: {clone} is not a local git clone of a template")
         newest = sources.newest_version_tag(top)
+        policy = _release_policy(top, newest) if newest else None
         keys = [str(top.resolve()), *git.remote_urls(top), *([source] if sep else [])]
         self._newest.update({_normalize(k): newest for k in keys})
+        self._policy.update({_normalize(k): policy for k in keys})
+
+    def release(self, template: str, project: Path) -> Newest:
+        """`newest` and, for a clone given with --template, its newest release's policy."""
+        version = self.newest(template, project)
+        key = _normalize(template) if sources.is_url(template) else None
+        if key is None and "/" in template:
+            key = str((project / template).resolve())
+            if key not in self._policy:  # a local git template: read its newest tag's policy
+                top = git.toplevel(Path(key)) if Path(key).is_dir() else None
+                at_root = top is not None and top.resolve() == Path(key)
+                self._policy[key] = (
+                    _release_policy(Path(key), version) if at_root and version else None
+                )
+        return Newest(version, self._policy.get(key) if key else None)
 
     def newest(self, template: str, project: Path) -> str | None:
         """The newest version of the template recorded as `template` by the project `project`."""
@@ -113,6 +132,25 @@ class Versions:
         if key not in self._newest:
             self._newest[key] = _local_newest(Path(key))
         return self._newest[key]
+
+
+def _release_policy(top: Path, tag: str) -> Policy | None:
+    """The `_dlgen` policy of the template at `tag` of the clone `top` (copier.yml at its root);
+    None when that release has none dlgen can read."""
+    import tempfile
+
+    for name in ("copier.yml", "copier.yaml"):
+        try:
+            text = git.show_file(tag, name, top)
+        except ProcessError:
+            continue
+        with tempfile.TemporaryDirectory(prefix="dlgen-policy-") as tmp:
+            (Path(tmp) / name).write_bytes(text)
+            try:
+                return Template.load(Path(tmp)).policy(f"{name} at {tag}")
+            except InputError:
+                return None
+    return None
 
 
 def _local_newest(path: Path) -> str | None:
@@ -131,11 +169,13 @@ def _local_newest(path: Path) -> str | None:
 # --- one project ---------------------------------------------------------------------------------
 
 
-def inspect(found: _Found) -> Row:
-    """The row of one project: its check report, ignores and repository state."""
+def inspect(found: _Found, versions: Versions | None = None) -> Row:
+    """The row of one project: its check report (version policy from the newest release
+    `versions` knows), ignores and repository state."""
     if not found.project:
         return Row(found.shown, "not-a-project", note=found.note)
-    report = check(found.path)
+    newest = (lambda t: versions.release(t, found.path)) if versions else None
+    report = check(found.path, newest=newest)
     try:
         record: answers.Record | None = answers.load(found.path)
     except InputError:
@@ -203,15 +243,15 @@ def status(paths: Sequence[str], *, depth: int = 1, clones: Iterable[str] = ()) 
     found = discover(paths, depth)
     workers = min(32, 4 * (os.cpu_count() or 1))  # git subprocesses: threads wait, not compute
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        rows = list(pool.map(_inspect_safely, found))
+        rows = list(pool.map(lambda f: _inspect_safely(f, versions), found))
     rows = [_with_version(r, f, versions) for r, f in zip(rows, found, strict=True)]
     return FleetReport(sorted(rows, key=_rank))
 
 
-def _inspect_safely(found: _Found) -> Row:
+def _inspect_safely(found: _Found, versions: Versions) -> Row:
     """A project git or the file system cannot read is a failing row naming why, not the end
     of the report."""
     try:
-        return inspect(found)
+        return inspect(found, versions)
     except (DlgenError, OSError) as e:
         return Row(found.shown, "failing", note=f"cannot inspect: {e}", unreadable=True)

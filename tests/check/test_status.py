@@ -381,3 +381,26 @@ def test_a_broken_repository_is_a_row_not_a_crash(tmp_path: Path, tpl: TemplateR
     rows = [(Path(r["path"]).name, r["state"], r["ok"]) for r in data["projects"]]
     assert (code, rows) == (0, [("broken", "failing", False), ("good", "current", True)])
     assert data["projects"][0]["note"].startswith("cannot inspect: `git ")  # check's first call
+
+
+def test_the_newest_releases_policy_reaches_stragglers(tmp_path: Path, tpl: TemplateRepo) -> None:
+    """A git template's max_lag fires, and the floor a new release raises turns laggards red."""
+    old = new(tmp_path / "fleet/old", f"file://{tpl.root}@v1.0.0")
+    tpl.write({"copier.yml": COPIER + "  policy:\n    min_version: v2.0.0\n    max_lag: 0\n"})
+    tpl.release("v2.0.0")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(tpl.root), str(clone), cwd=tmp_path)
+    code, data = status_json(str(old), "--template", str(clone), "--exit-code")
+    [row] = data["projects"]
+    assert (code, row["state"], row["lag"]) == (1, "failing", 1000)
+    assert [(f["id"], f["message"]) for f in row["findings"]] == [
+        ("DLG003", "template version v1.0.0 is older than the minimum v2.0.0"),
+        ("DLG004", "template version v1.0.0 trails 2.0.0 by more than 0 minor release(s)"),
+    ]
+    # Without the template source nothing is known: no finding, and not "current" either.
+    code, data = status_json(str(old), "--exit-code")
+    assert (code, data["projects"][0]["state"], data["projects"][0]["findings"]) == (
+        0,
+        "unknown",
+        [],
+    )
