@@ -256,6 +256,7 @@ def status(
     metavar="PATH|URL",
     help="Point the project at a moved or mirrored template (it must hold the recorded version).",
 )
+@_format()
 def update(
     path: str,
     to: str | None,
@@ -265,6 +266,7 @@ def update(
     trust: bool,
     defaults: bool,
     template: str | None,
+    fmt: str,
 ) -> int:
     """Update the project at PATH to a newer template version by a real git merge."""
     from pathlib import Path
@@ -281,8 +283,15 @@ def update(
         defaults=defaults,
         template=template,
     )
-    for line in result.lines():
-        out(line)
+    if fmt == "json":
+        import dataclasses
+        import json
+
+        report = {"exit_code": result.exit_code, **dataclasses.asdict(result)}
+        out(json.dumps(report, indent=2, default=str))
+    else:
+        for line in result.lines():
+            out(line)
     return result.exit_code
 
 

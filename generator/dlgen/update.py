@@ -54,6 +54,7 @@ class UpdateResult:
     side_files: list[str] = field(default_factory=list)
     by_structure: list[str] = field(default_factory=list)
     broken: dict[str, str] = field(default_factory=dict)
+    new_questions: dict[str, Any] = field(default_factory=dict)  # asked by the target: default
     dry_run: bool = False
     up_to_date: bool = False
     aborted: bool = False
@@ -84,6 +85,8 @@ class UpdateResult:
             for p in self.announced
         ]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
+        took = "would take the default" if self.dry_run else "default taken"
+        out += [f"  new question ({took}): {k} = {v!r}" for k, v in self.new_questions.items()]
         out += [f"  merged by structure (review it): {p}" for p in self.by_structure]
         out += [f"  broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
         if self.conflicts:
@@ -123,7 +126,7 @@ def update(
             to,
             dict(data or {}),
             trust=trust,
-            defaults=defaults,
+            defaults=defaults or dry_run,  # a dry run lists the new questions, asks nothing
             template=template,
         )
         refuse_downgrade(proj.record, record)
@@ -140,6 +143,7 @@ def update(
     result = UpdateResult(
         proj.record.template_version, record.template_version, announced=announced, dry_run=dry_run
     )
+    result.new_questions = new_answers(proj.record, record, data or {})
     if git.tree_of(new, proj.top) == git.tree_of(proj.merged, proj.top):
         result.up_to_date = True
         return result
@@ -167,6 +171,14 @@ def update(
         journal.roll_back(proj, e)
         raise
     return result
+
+
+def new_answers(
+    old: answers.Record, new: answers.Record, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The answers of questions the target asks and the project never answered (not --data):
+    their defaults, which a dry run or --defaults takes."""
+    return {k: v for k, v in new.answers.items() if k not in old.answers and k not in given}
 
 
 # --- guards -------------------------------------------------------------------------------------
