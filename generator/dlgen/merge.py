@@ -12,7 +12,17 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 
-from dlgen import answers, git, journal, lifecycle, sources, template_branch
+from dlgen import (
+    answers,
+    git,
+    githistory,
+    gitobjects,
+    gitwork,
+    journal,
+    lifecycle,
+    sources,
+    template_branch,
+)
 from dlgen.errors import StepError, UnsafeStateError
 from dlgen.project import Project
 
@@ -26,19 +36,19 @@ def change_of(proj: Project, new: str) -> str:
     commit ever becomes reachable from HEAD to be replayed (issue #16). Its base is explicit,
     so no history beyond the two renders is needed (a shallow clone merges too).
     """
-    if git.parents(new, proj.top) == [proj.merged]:
+    if githistory.parents(new, proj.top) == [proj.merged]:
         return new
-    body = git.commit_body(new, proj.top)
-    return git.commit_tree(git.tree_of(new, proj.top), [proj.merged], body, proj.top)
+    body = githistory.commit_body(new, proj.top)
+    return githistory.commit_tree(githistory.tree_of(new, proj.top), [proj.merged], body, proj.top)
 
 
 def preview_merge(proj: Project, change: str) -> tuple[str, dict[str, set[int]]]:
     """The merge's result tree and conflicts, computed without touching index or work tree:
     HEAD's tree and the change, both on the render the project is at, merged by git."""
-    ours = git.commit_tree(
-        git.tree_of("HEAD", proj.top), [proj.merged], "dlgen: preview\n", proj.top
+    ours = githistory.commit_tree(
+        githistory.tree_of("HEAD", proj.top), [proj.merged], "dlgen: preview\n", proj.top
     )
-    return git.merge_tree_stages(ours, change, proj.top)
+    return gitobjects.merge_tree_stages(ours, change, proj.top)
 
 
 def kept_deleted(stages: set[int]) -> bool:
@@ -54,7 +64,7 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
     Paths the merge modifies or deletes are tracked, and so are their parents; only created
     paths need a look, and only those present on disk need git's answer (one call).
     """
-    changes = git.diff_trees("HEAD", merged, proj.top, renames=False)
+    changes = gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)
     created = [c.path for c in changes if c.status == "A"]
     cause: dict[str, str] = {}
     for path in created + [side_file(p) for p, s in stages.items() if {2, 3} <= s]:
@@ -65,7 +75,7 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
     present = {p: k for p in cause if (k := journal.kind(proj.top / p)) is not None}
     if not present:
         return
-    tracked = git.object_types("HEAD", sorted(present), proj.top)
+    tracked = gitobjects.object_types("HEAD", sorted(present), proj.top)
     if any(t is None for t in tracked.values()) and git.ignores_case(proj.top):
         # a case-insensitive file system (macOS, Windows, exFAT): `Readme.md` found on disk is
         # the tracked `README.md` that the merge renames away, which git handles (issue #16)
@@ -80,7 +90,7 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
                 "template's maintainers to keep it out of the submodule's path"
             )
         if held is None or ((held == "tree") != (kind == "directory") and held != "commit"):
-            what = "ignored" if git.is_ignored(path, proj.top) else "untracked"
+            what = "ignored" if gitwork.is_ignored(path, proj.top) else "untracked"
             raise UnsafeStateError(
                 f"{path} is an {what} {kind} here, and the update writes {cause[path]}; git "
                 f"would overwrite or remove it: move {path} elsewhere (dlgen never touches "
@@ -96,8 +106,8 @@ def start_merge(proj: Project, new: str, change: str, touched: list[str]) -> Non
     """
     journal.begin(proj, new)
     journal.remember(proj.top, proj.record.branch, [proj.record_path, *touched])
-    applied = git.apply_for_review(change, proj.top)
-    conflicted = applied.returncode == 1 and git.unmerged_paths(proj.top)
+    applied = gitwork.apply_for_review(change, proj.top)
+    conflicted = applied.returncode == 1 and gitwork.unmerged_paths(proj.top)
     if applied.returncode != 0 and not conflicted:
         raise StepError("git cherry-pick", git.message_of(applied.stderr, applied.stdout))
     git.git_path(proj.top, "MERGE_MSG").write_text(update_message(proj, new), encoding="utf-8")
@@ -108,7 +118,7 @@ TRAILER_UPDATE = "Dlgen-Update"
 
 def update_message(proj: Project, new: str) -> str:
     """The message `git commit` offers for the update: what it took, and the render's id."""
-    body = git.commit_body(new, proj.top)
+    body = githistory.commit_body(new, proj.top)
     version = template_branch.trailer(body, template_branch.TRAILER_VERSION) or "?"
     return f"Update to template {proj.record.template} {version}\n\n{TRAILER_UPDATE}: {new}\n"
 
@@ -137,13 +147,13 @@ def settle(proj: Project) -> tuple[list[str], list[str]]:
     """
     deleted: list[str] = []
     sides: list[str] = []
-    for path, stages in git.unmerged_stages(proj.top).items():
+    for path, stages in gitwork.unmerged_stages(proj.top).items():
         if 2 not in stages and 3 in stages and 1 in stages:  # deleted here, changed there
-            git.untrack(path, proj.top)
+            gitwork.untrack(path, proj.top)
             (proj.top / path).unlink(missing_ok=True)
             deleted.append(path)
         elif 2 in stages and 3 in stages:
-            theirs = git.cat_blob(stages[3], proj.top)
+            theirs = gitobjects.cat_blob(stages[3], proj.top)
             if b"\0" in theirs[:8000]:
                 journal.remember(proj.top, proj.record.branch, [side_file(path)])
                 (proj.top / side_file(path)).write_bytes(theirs)
@@ -170,16 +180,16 @@ def run_migrations(proj: Project, record: answers.Record) -> None:
         new_version=record.template_version,
         answers=record.answers,
     )
-    journal.remember(proj.top, branch, git.changed_paths(proj.top, proj.prefix))
+    journal.remember(proj.top, branch, gitwork.changed_paths(proj.top, proj.prefix))
 
 
 def write_record(proj: Project, record: answers.Record) -> None:
     """dlgen writes .dlgen.yml itself (the user's `check:` kept); it is never left conflicted."""
     final = replace(record, check=proj.record.check)
-    previous = git.show_file("HEAD", proj.record_path, proj.top).decode("utf-8", "replace")
+    previous = gitobjects.show_file("HEAD", proj.record_path, proj.top).decode("utf-8", "replace")
     text = answers.dumps_keeping(final, previous)  # the user's `check:` comments kept
     path = proj.root / answers.RECORD_NAME
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return  # the merge staged exactly this (the usual case: no `check:` of the project's)
     answers.save(proj.root, final, text)
-    git.add([proj.record_path], proj.top)
+    gitwork.add([proj.record_path], proj.top)

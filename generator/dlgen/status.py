@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dlgen import answers, git, journal, sources
+from dlgen import answers, git, gitobjects, journal, sources
 from dlgen.answers import Policy
-from dlgen.check import check
+from dlgen.check_engine import check
 from dlgen.check_rules import Newest
 from dlgen.errors import DlgenError, InputError, ProcessError
 from dlgen.findings import ERROR, WARNING
@@ -141,7 +141,7 @@ def _release_policy(top: Path, tag: str) -> Policy | None:
 
     for name in ("copier.yml", "copier.yaml"):
         try:
-            text = git.show_file(tag, name, top)
+            text = gitobjects.show_file(tag, name, top)
         except ProcessError:
             continue
         with tempfile.TemporaryDirectory(prefix="dlgen-policy-") as tmp:

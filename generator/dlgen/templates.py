@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dlgen import git, sources
+from dlgen import git, githistory, gitwork, sources
 from dlgen.template import Question, Template
 
 
@@ -56,16 +56,16 @@ def inspect(spec: str) -> tuple[dict[str, Any], tuple[Question, ...]]:
         return describe(source.name, tpl, source.version), tpl.questions
 
 
-def work_tree_version(path: Path, tpl: Template) -> str | None:
+def work_tree_version(path: Path, tpl: Template) -> str:
     """A template directory's version as its work tree stands: the nearest tag and the commits
     since (`git describe`), `-dirty` when files differ from HEAD; outside a repository, or before
-    its first commit, the version copier.yml declares."""
+    its first commit, the version copier.yml declares (else "0", as a render records it)."""
     top = git.toplevel(path)
-    if top is None or git.rev_parse("HEAD", top) is None:
-        return tpl.version
-    named = git.describe_tags("HEAD", top)
+    if top is None or githistory.rev_parse("HEAD", top) is None:
+        return tpl.version or "0"
+    named = githistory.describe_tags("HEAD", top)
     under = git.prefix_of(path, top)
-    dirty = [p for p in git.dirty_paths(top) if p.startswith(under)]
+    dirty = [p for p in gitwork.dirty_paths(top) if p.startswith(under)]
     return f"{named}-dirty" if dirty else named
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, journal, template_branch, versions
+from dlgen import answers, git, githistory, gitobjects, gitwork, journal, template_branch, versions
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.merge import (
     change_of,
@@ -47,7 +47,7 @@ class UpdateResult:
 
     old_version: str
     new_version: str
-    changes: list[git.Change] = field(default_factory=list)
+    changes: list[gitobjects.Change] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
@@ -144,11 +144,11 @@ def update(
         proj.record.template_version, record.template_version, announced=announced, dry_run=dry_run
     )
     result.new_questions = new_answers(proj.record, record, data or {})
-    if git.tree_of(new, proj.top) == git.tree_of(proj.merged, proj.top):
+    if githistory.tree_of(new, proj.top) == githistory.tree_of(proj.merged, proj.top):
         result.up_to_date = True
         return result
     result.changes = [
-        c for c in git.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
+        c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
     ]
     change = change_of(proj, new)
     merged, stages = preview_merge(proj, change)
@@ -159,14 +159,14 @@ def update(
         return result
     result.kept_deleted = []
     try:
-        touched = [c.path for c in git.diff_trees("HEAD", merged, proj.top, renames=False)]
+        touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
         start_merge(proj, new, change, sorted({*touched, *stages}))
         result.kept_deleted, result.side_files = settle(proj)
         fixed = after_merge(proj, proj.merged, new, [c.path for c in result.changes])
         result.by_structure, result.broken = fixed.merged + fixed.repaired, fixed.broken
         run_migrations(proj, record)
         write_record(proj, record)
-        result.conflicts = git.unmerged_paths(proj.top)
+        result.conflicts = gitwork.unmerged_paths(proj.top)
     except (Exception, KeyboardInterrupt) as e:
         journal.roll_back(proj, e)
         raise
@@ -202,7 +202,7 @@ def guard(project: Path, *, write: bool = True) -> Project:
             journal.settle_earlier_update(top, record.branch, earlier)
         if moves:
             ref = template_branch.ref(record.branch)
-            git.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
+            githistory.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
     return Project(project, top, prefix, record, place.tip, place.base)
 
 
