@@ -93,8 +93,12 @@ def unreadable(facts: Facts) -> list[Finding]:
 
 
 def leftovers(facts: Facts) -> list[Finding]:
-    """.rej and .orig files tracked in the project."""
-    return [dlg.merge_leftover(p) for p in facts.leftovers]
+    """.rej, .orig and .dlgen-new files tracked in the project; a roll-out's notes on paths left
+    unresolved without markers (`PATH.dlgen-unresolved`)."""
+    return [
+        dlg.unresolved(p) if p.endswith(".dlgen-unresolved") else dlg.merge_leftover(p)
+        for p in facts.leftovers
+    ]
 
 
 def branch(facts: Facts) -> list[Finding]:

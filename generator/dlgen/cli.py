@@ -295,6 +295,49 @@ def update(
     return result.exit_code
 
 
+@cli.command(epilog=EPILOGS["rollout"])
+@click.argument("paths", nargs=-1, type=_PATH, metavar="[PATH]...")
+@click.option(
+    "--provider",
+    type=click.Choice(["github", "gitlab"]),
+    required=True,
+    help="Where the requests go: `gh pr` (GitHub) or `glab mr` (GitLab), with their own login.",
+)
+@click.option(
+    "--to", metavar="REF", help="Template version (git ref) to roll out [default: newest]."
+)
+@click.option("--base", metavar="BRANCH", help="The branch requests merge into [default: HEAD's].")
+@click.option("--remote", default="origin", show_default=True, help="The remote to push to.")
+@_trust
+@_format()
+def rollout(
+    paths: tuple[str, ...],
+    provider: str,
+    to: str | None,
+    base: str | None,
+    remote: str,
+    trust: bool,
+    fmt: str,
+) -> int:
+    """Roll a template release out: one branch and one pull/merge request per project.
+
+    For each project at PATH (default .), a clean clone: `dlgen update --defaults` on the branch
+    dlgen/sync (dlgen/syncs/<path> in a monorepo), committed with its conflicts for review (a
+    note beside each path left without markers; `dlgen check` fails until all are resolved),
+    pushed with the template branch, and the request opened, or refreshed while it is open:
+    branch force-pushed, title and body rewritten. New questions take their defaults; the
+    body lists them, the unresolved paths and the release's CHANGELOG section. A branch a person
+    has committed on is left alone. Every project is attempted; the clone ends where it was.
+    """
+    from dlgen import rollout as run
+
+    outcomes = run.rollout(
+        paths or (".",), run.Options(provider, to=to, base=base, remote=remote, trust=trust)
+    )
+    out(run.as_json(outcomes) if fmt == "json" else run.text(outcomes))
+    return run.exit_code(outcomes)
+
+
 @cli.command(epilog=EPILOGS["adopt"])
 @_project
 @click.option(

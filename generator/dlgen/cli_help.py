@@ -93,11 +93,26 @@ EPILOGS = {
             "dlgen update --dry-run",
             "dlgen update --to v2 --data tracker=mlflow",
             "dlgen update --abort",
+            "dlgen update --dry-run --to v3 --format json   # incl. new questions and defaults",
         ],
         {
             1: "template error, or a failed step",
             3: "refused: dirty tree, merge in progress, no template branch",
             4: "the merge left conflicts: resolve them and commit, or --abort",
+        },
+    ),
+    "rollout": _epilog(
+        [
+            "dlgen rollout --provider github          # the template-sync workflow's step",
+            "dlgen rollout --provider gitlab --base main",
+            "dlgen rollout --provider github --to v3 clones/*   # by hand, over many clones",
+            "dlgen rollout --provider github --format json",
+        ],
+        {
+            0: "every project rolled out, refreshed, unchanged or already up to date",
+            1: "a project's step failed (dlgen update, git push, gh/glab): its row says which",
+            2: "invalid input: not a project, a detached HEAD without --base, a bad --to",
+            3: "refused: a clone with uncommitted changes or an operation in progress",
         },
     ),
     "adopt": _epilog(

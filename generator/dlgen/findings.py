@@ -114,6 +114,13 @@ def merge_leftover(path: str) -> Finding:
     return Finding("DLG008", ERROR, path, "merge leftover is tracked", fix)
 
 
+def unresolved(note: str) -> Finding:
+    """DLG017: a roll-out's note beside a path its update left unresolved without markers."""
+    path = note.removesuffix(".dlgen-unresolved")
+    fix = f"keep, change or `git rm` {path} (the note says why), then `git rm {note}`"
+    return Finding("DLG017", ERROR, path, "left unresolved by a template update", fix)
+
+
 def impure_commit(sha: str, why: str, branch: str) -> Finding:
     """DLG009: a commit on the template branch is not a pristine render (`why` says how)."""
     fix = (
