@@ -112,7 +112,8 @@ def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
 def check_calls(branch_ref: str, present: Sequence[str]) -> list[list[str]]:
     """`dlgen check`'s first git calls, independent so that they start at once (`git_parallel`):
     tracked merge leftovers (a roll-out's side files and notes too), the template branch's log,
-    the files of its tip under the current directory, and the work tree's blob ids of `present` (filters applied, as `git add` would)."""
+    the files of its tip under the current directory, and the work tree's blob ids of `present`
+    (filters applied, as `git add` would)."""
     return [
         ["ls-files", "-z", "--", "*.rej", "*.orig", "*.dlgen-new", "*.dlgen-unresolved"],
         ["log", "--ignore-missing", "-z", RENDER_LOG, branch_ref, "--"],
