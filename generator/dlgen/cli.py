@@ -218,8 +218,16 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
 @click.option(
     "--exit-code",
     is_flag=True,
-    help="Exit 1 when a project fails its check, has conflicts or an update in progress.",
+    help="Exit 1 when a project fails its check, has conflicts or an update in progress "
+    "(with --preview: would conflict, or cannot be previewed).",
 )
+@click.option(
+    "--preview",
+    metavar="REF",
+    help="Rehearse a release: what updating each project to the template's REF (a tag, branch "
+    "or commit, e.g. HEAD of the --template clone) would do; nothing written.",
+)
+@_trust
 def status(
     paths: tuple[str, ...],
     depth: int,
@@ -227,6 +235,8 @@ def status(
     fmt: str,
     strict: bool,
     exit_code: bool,
+    preview: str | None,
+    trust: bool,
 ) -> int:
     """The fleet view: many projects, worst first.
 
@@ -235,6 +245,14 @@ def status(
     Exit 0, or with --exit-code 1 when a project fails; 2 for a PATH or --template that is not a
     directory.
     """
+    if preview is not None:
+        from dlgen.status import preview as run_preview
+
+        if fmt == "markdown":
+            raise InputError("--preview reports as text or json, not markdown")
+        rehearsal = run_preview(paths or (".",), preview, depth=depth, clones=clones, trust=trust)
+        out(rehearsal.render(fmt))
+        return rehearsal.exit_code() if exit_code else 0
     from dlgen.status import status as run_status
 
     report = run_status(paths or (".",), depth=depth, clones=clones)

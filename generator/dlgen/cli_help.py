@@ -82,7 +82,11 @@ EPILOGS = {
         },
     ),
     "status": _epilog(
-        ["dlgen status ~/src", "dlgen status services --depth 2 --format markdown"],
+        [
+            "dlgen status ~/src",
+            "dlgen status services --depth 2 --format markdown",
+            "dlgen status ~/fleet --template ~/company-template --preview HEAD   # rehearse",
+        ],
         {
             1: "with --exit-code: a project fails, has conflicts or an update in progress",
             2: "invalid input: a PATH or --template that is not a directory",

@@ -229,7 +229,11 @@ def _update(root: Path, options: Options) -> dict[str, Any]:
     done = proc.run([*cmd, "."], root, check=False)
     if done.returncode not in (0, 4):
         lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
-        line = (lines[-1] if lines else f"exit {done.returncode}").removeprefix("error: ")
+        line = (
+            (lines[-1] if lines else f"exit {done.returncode}")
+            .removeprefix("dlgen: ")
+            .removeprefix("error: ")
+        )
         raise _FAILURES.get(done.returncode, _step_failed)(line)
     report: dict[str, Any] = json.loads(done.stdout)
     return report

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dlgen import answers, git, gitobjects, journal, sources
+from dlgen import answers, git, gitobjects, journal, rehearsal, sources
 from dlgen.answers import Policy
 from dlgen.check_engine import check
 from dlgen.check_rules import Newest
@@ -89,6 +89,7 @@ class Versions:
     def __init__(self, clones: Iterable[str]) -> None:
         self._newest: dict[str, str | None] = {}
         self._policy: dict[str, Policy | None] = {}  # a clone's newest release's policy
+        self._clones: dict[str, Path] = {}  # a template's key -> the clone given for it
         for spec in clones:
             self._add_clone(spec)
 
@@ -103,6 +104,12 @@ class Versions:
         keys = [str(top.resolve()), *git.remote_urls(top), *([source] if sep else [])]
         self._newest.update({_normalize(k): newest for k in keys})
         self._policy.update({_normalize(k): policy for k in keys})
+        self._clones.update({_normalize(k): top for k in keys})
+
+    def clone_for(self, template: str, project: Path) -> Path | None:
+        """The clone given with --template for the template a project records, if any."""
+        key = template if sources.is_url(template) else str((project / template).resolve())
+        return self._clones.get(_normalize(key))
 
     def release(self, template: str, project: Path) -> Newest:
         """`newest` and, for a clone given with --template, its newest release's policy."""
@@ -255,3 +262,32 @@ def _inspect_safely(found: _Found, versions: Versions) -> Row:
         return inspect(found, versions)
     except (DlgenError, OSError) as e:
         return Row(found.shown, "failing", note=f"cannot inspect: {e}", unreadable=True)
+
+
+def preview(
+    paths: Sequence[str],
+    ref: str,
+    *,
+    depth: int = 1,
+    clones: Iterable[str] = (),
+    trust: bool = False,
+) -> rehearsal.Rehearsal:
+    """`--preview REF`: what updating every project found under `paths` to `ref` would do (the
+    template read from a clone given with --template where one matches), nothing written."""
+    versions = Versions(clones)
+    found = discover(paths, depth)
+
+    def one(f: _Found) -> rehearsal.Preview:
+        if not f.project:
+            return rehearsal.Preview(f.shown, "not-a-project", error=f.note)
+        try:
+            template = answers.load(f.path).template
+        except InputError as e:
+            return rehearsal.Preview(f.shown, "failed", error=str(e))
+        clone = versions.clone_for(template, f.path)
+        return rehearsal.preview(f.shown, f.path, ref, clone=clone, trust=trust)
+
+    workers = min(8, os.cpu_count() or 1)  # each preview renders the template: CPU, not waiting
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(one, found))
+    return rehearsal.Rehearsal(ref, sorted(rows, key=rehearsal.rank))

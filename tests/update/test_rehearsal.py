@@ -85,3 +85,50 @@ def test_templates_shows_the_work_tree_not_the_last_tag(tpl: TemplateRepo) -> No
     assert [q["name"] for q in at_head["questions"]] == ["name", "licence"]
     tagged = json.loads(invoke("templates", f"{tpl.root}@v1", "--format", "json").out)
     assert tagged["version"] == "v1" and [q["name"] for q in tagged["questions"]] == ["name"]
+
+
+def test_status_preview_rehearses_an_untagged_release_over_the_fleet(
+    tmp_path: Path, tpl: TemplateRepo
+) -> None:
+    fleet = tmp_path / "fleet"
+    for name in ("a", "b"):
+        made = invoke("new", str(fleet / name), "--template", f"{tpl.root}@v1", "--defaults")
+        assert made.code == 0, made.err
+    (fleet / "a" / "README.md").write_text("# our own title\n")
+    git("commit", "-qam", "ours", cwd=fleet / "a")
+    (fleet / "notes").mkdir()
+    tpl.write(V2)
+    git("add", "-A", cwd=tpl.root)
+    git("commit", "-qm", "v2 in the making", cwd=tpl.root)  # committed, not tagged
+    before = {n: repo_state(fleet / n) for n in ("a", "b")}
+    head = git("describe", "--tags", "HEAD", cwd=tpl.root).strip()
+    args = ["status", str(fleet), "--template", str(tpl.root), "--preview", "HEAD"]
+    result = invoke(*args)
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == [
+        "preview of HEAD over 2 project(s); nothing written:",
+        f"conflicts   {fleet / 'a'} v1 -> {head}: 1 change(s), 1 conflict(s), 1 new question(s)",
+        "  conflict: README.md",
+        "  new question, default 'MIT': licence",
+        "  M README.md",
+        f"clean       {fleet / 'b'} v1 -> {head}: 1 change(s), 0 conflict(s), 1 new question(s)",
+        "  new question, default 'MIT': licence",
+        "  M README.md",
+        f"not-a-project {fleet / 'notes'} a folder without .dlgen.yml",
+    ]
+    assert {n: repo_state(fleet / n) for n in ("a", "b")} == before
+    code = invoke(*args, "--exit-code").code
+    assert code == 1  # a project would conflict
+    data = json.loads(invoke(*args, "--format", "json").out)
+    jsonschema.validate(data, _schema("preview.schema.json"))
+    assert data["summary"] == {
+        "failed": 0, "conflicts": 1, "clean": 1, "up-to-date": 0, "not-a-project": 1
+    }  # fmt: skip
+    assert [p["state"] for p in data["projects"]] == ["conflicts", "clean", "not-a-project"]
+    assert data["projects"][0]["migrations"] == []
+    bad = invoke("status", str(fleet), "--template", str(tpl.root), "--preview", "nope")
+    assert bad.code == 0
+    assert bad.out.splitlines()[1] == (
+        f"failed      {fleet / 'a'} template {str(tpl.root)!r} has no tag, branch or commit "
+        "'nope' (exit 2)"
+    )
