@@ -184,14 +184,23 @@ def templates(template: str | None, fmt: str) -> int:
 @_format()
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
-def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
+@click.option(
+    "--template",
+    "-t",
+    "clones",
+    multiple=True,
+    metavar="[SOURCE=]CLONE",
+    help="A local clone of the project's git template: its newest tag's min_version and max_lag "
+    "apply (repeatable).",
+)
+def check(path: str, fmt: str, strict: bool, only: str | None, clones: tuple[str, ...]) -> int:
     """Check that the project at PATH still honours its template (read-only, offline).
 
     Every honoured `check.ignore` entry is listed with its reason, so CI logs show it.
     """
     from dlgen.check import run
 
-    text, code = run(path, fmt=fmt, strict=strict, only=only)
+    text, code = run(path, fmt=fmt, strict=strict, only=only, clones=clones)
     out(text)
     return code
 

@@ -75,7 +75,11 @@ EPILOGS = {
         {2: "invalid input: T is not a template"},
     ),
     "check": _epilog(
-        ["dlgen check", "dlgen check ../acme-vision --format json --strict"],
+        [
+            "dlgen check",
+            "dlgen check ../acme-vision --format json --strict",
+            "dlgen check --only version --template ~/company-template   # the newest policy",
+        ],
         {
             1: "findings: errors, or warnings with --strict",
             70: "internal error: the check could not run (a git call failed) or a dlgen bug",

@@ -405,3 +405,31 @@ def test_the_newest_releases_policy_reaches_stragglers(tmp_path: Path, tpl: Temp
         "unknown",
         [],
     )
+
+
+def test_check_with_the_template_clone_applies_the_newest_releases_policy(
+    tmp_path: Path, tpl: TemplateRepo
+) -> None:
+    """`dlgen check --template CLONE`: the laggard's own gate turns red when a release raises
+    the floor, a git template's max_lag fires; a CLONE that is not a clone is exit 2."""
+    old = new(tmp_path / "old", f"file://{tpl.root}@v1.0.0")
+    tpl.write({"copier.yml": COPIER + "  policy:\n    min_version: v2.0.0\n    max_lag: 0\n"})
+    tpl.release("v2.0.0")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(tpl.root), str(clone), cwd=tmp_path)
+    assert invoke("check", str(old)).code == 0  # the release it is on has no floor
+    result = invoke("check", str(old), "--template", str(clone), "--only", "version")
+    assert result.code == 1, result.out
+    found = json.loads(
+        invoke("check", str(old), "-t", str(clone), "--format", "json", "--only", "version").out
+    )["findings"]
+    assert [(f["id"], f["message"]) for f in found] == [
+        ("DLG003", "template version v1.0.0 is older than the minimum v2.0.0"),
+        ("DLG004", "template version v1.0.0 trails 2.0.0 by more than 0 minor release(s)"),
+    ]
+    bad = invoke("check", str(old), "--template", str(tmp_path / "nowhere"))
+    assert bad.code == 2
+    assert bad.err == (
+        f"dlgen: error: --template {tmp_path / 'nowhere'}: {tmp_path / 'nowhere'} is not a local "
+        "git clone of a template\n"
+    )
