@@ -64,7 +64,7 @@ def work_tree_version(path: Path, tpl: Template) -> str:
     if top is None or githistory.rev_parse("HEAD", top) is None:
         return tpl.version or "0"
     named = githistory.describe_tags("HEAD", top)
-    under = git.prefix_of(path, top)
+    under = git.prefix_of(path.resolve(), top)
     dirty = [p for p in gitwork.dirty_paths(top) if p.startswith(under)]
     return f"{named}-dirty" if dirty else named
 

@@ -132,3 +132,9 @@ def test_status_preview_rehearses_an_untagged_release_over_the_fleet(
         f"failed      {fleet / 'a'} template {str(tpl.root)!r} has no tag, branch or commit "
         "'nope' (exit 2)"
     )
+
+
+def test_templates_dot_inside_the_template(tpl: TemplateRepo) -> None:
+    result = invoke("templates", ".", cwd=tpl.root)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == "tpl v1"

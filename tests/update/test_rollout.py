@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import jsonschema
 import pytest
 
 import dlgen
-from tests.helpers import TemplateRepo, git, invoke
+from tests.helpers import TemplateRepo, forge_stubs, git, invoke
 
 V1 = {
     "copier.yml": "_subdirectory: template\nname:\n  type: str\n  default: demo\n",
@@ -36,52 +35,11 @@ V2 = {
     "template/src/app.py": "print('v2')\n",
 }
 
-STUB = r'''#!PYTHON
-"""A stand-in for gh or glab: records argv, keeps the open requests in a JSON file."""
-import json, os, subprocess, sys
-from pathlib import Path
-
-tool = Path(sys.argv[0]).name
-state_file = Path(os.environ["FORGE_STATE"])
-state = json.loads(state_file.read_text()) if state_file.exists() else {"open": {}, "calls": []}
-args = sys.argv[1:]
-# like the real CLIs, the repository is the one whose clone the command runs in
-url = ["git", "config", "remote.origin.url"]
-repo = subprocess.run(url, capture_output=True, text=True).stdout.strip()
-record = {"tool": tool, "args": args, "repo": repo}
-if "--body-file" in args:
-    record["body"] = Path(args[args.index("--body-file") + 1]).read_text()
-state["calls"].append(record)
-def opt(name):
-    return args[args.index(name) + 1]
-if os.environ.get("FORGE_FAIL") == " ".join(args[:2]):
-    print("HTTP 502: bad gateway", file=sys.stderr)
-    state_file.write_text(json.dumps(state))
-    sys.exit(1)
-if args[:2] == ["pr", "list"]:
-    found = [n for n, b in state["open"].items() if b == [repo, opt("--head")]]
-    print(json.dumps([{"number": n} for n in found]))
-elif args[:2] == ["mr", "list"]:
-    found = [n for n, b in state["open"].items() if b == [repo, opt("--source-branch")]]
-    print(json.dumps([{"iid": n} for n in found]))
-elif args[:2] in (["pr", "create"], ["mr", "create"]):
-    number = str(len(state["calls"]))
-    state["open"][number] = [repo, opt("--head") if tool == "gh" else opt("--source-branch")]
-    print(f"https://forge.invalid/{tool}/{number}")
-state_file.write_text(json.dumps(state))
-'''
-
 
 @pytest.fixture
 def forge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], dict[str, object]]:
     """`gh` and `glab` stubs first on PATH; returns a reader of their recorded state."""
-    bin_dir = tmp_path / "forge-bin"
-    bin_dir.mkdir()
-    for tool in ("gh", "glab"):
-        path = bin_dir / tool
-        path.write_text(STUB.replace("PYTHON", sys.executable), encoding="utf-8")
-        path.chmod(0o755)
-    state = tmp_path / "forge.json"
+    bin_dir, state = forge_stubs(tmp_path)
     monkeypatch.setenv("FORGE_STATE", str(state))
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
 
