@@ -117,7 +117,7 @@ EPILOGS = {
             "dlgen rollout --provider github --format json",
         ],
         {
-            0: "every project rolled out, refreshed, unchanged or already up to date",
+            0: "ok: every project opened, refreshed, unchanged, kept or up to date",
             1: "a project's step failed (dlgen update, git push, gh/glab): its row says which",
             2: "invalid input: not a project, a detached HEAD without --base, a bad --to",
             3: "refused: a clone with uncommitted changes or an operation in progress",

@@ -92,7 +92,9 @@ def test_status_preview_rehearses_an_untagged_release_over_the_fleet(
 ) -> None:
     fleet = tmp_path / "fleet"
     for name in ("a", "b"):
-        made = invoke("new", str(fleet / name), "--template", f"{tpl.root}@v1", "--defaults")
+        made = invoke(
+            "new", str(fleet / name), "--template", f"{tpl.root}@v1", "--defaults", "--no-hooks"
+        )
         assert made.code == 0, made.err
     (fleet / "a" / "README.md").write_text("# our own title\n")
     git("commit", "-qam", "ours", cwd=fleet / "a")
