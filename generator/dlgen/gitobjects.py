@@ -47,6 +47,19 @@ def tree_from_dir(repo: Path, src: Path, prefix: str = "", attributes: bytes = b
         return git(["write-tree"], repo, env=env).strip()
 
 
+def renamed_tree(rev: str, renames: Sequence[tuple[str, str]], cwd: Path) -> str:
+    """`rev`'s tree with each (old, new) path renamed, its mode and blob kept; no index touched."""
+    with temp_index(cwd) as env:
+        git(["read-tree", rev], cwd, env=env)
+        olds = [old for old, _ in renames]
+        listed = git(["--literal-pathspecs", "ls-files", "-s", "-z", "--", *olds], cwd, env=env)
+        entries = (e.partition("\t") for e in nul_split(listed))
+        held = {path: info.rsplit(" ", 1)[0] for info, _, path in entries}  # "mode blob"
+        lines = "".join(f"0 {'0' * 40}\t{old}\n{held[old]}\t{new}\n" for old, new in renames)
+        proc.run(["git", "update-index", "--index-info"], cwd=cwd, env=env_for(env), stdin=lines)
+        return git(["write-tree"], cwd, env=env).strip()
+
+
 @contextmanager
 def _attributes_file(repo: Path, attributes: bytes) -> Iterator[str]:
     """A temporary attributes file holding `attributes` (os.devnull when there are none)."""

@@ -124,6 +124,12 @@ def untrack(path: str, cwd: Path) -> None:
     git(["rm", "--quiet", "--cached", "--", path], cwd)
 
 
+def move(old: str, new: str, cwd: Path) -> None:
+    """`git mv`: the file and its index entry renamed (a case-only rename included, on a
+    case-insensitive file system)."""
+    git(["mv", "--", old, new], cwd)
+
+
 def add(paths: Sequence[str], cwd: Path) -> None:
     """Stage `paths`."""
     git(["add", "--", *paths], cwd)

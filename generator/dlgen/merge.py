@@ -27,28 +27,42 @@ from dlgen.errors import StepError, UnsafeStateError
 from dlgen.project import Project
 
 
-def change_of(proj: Project, new: str) -> str:
+def change_of(proj: Project, new: str) -> tuple[str, list[tuple[str, str]]]:
     """The render `new` as one change from the render the project is at (`proj.merged`): `new`
-    itself when that is its parent, else its tree on that render (a commit on no branch).
+    itself when that is its parent, else its tree on that render (a commit on no branch); and
+    the paths it renames in case only that the project must rename first (`case_renames`), on
+    whose new names the change then applies.
 
     Applied as a change, never merged as a commit, the update lands as one ordinary commit of
     the project: a rebase pull, a cherry-pick or a squash merge keeps it whole, and no render
     commit ever becomes reachable from HEAD to be replayed (issue #16). Its base is explicit,
     so no history beyond the two renders is needed (a shallow clone merges too).
     """
-    if githistory.parents(new, proj.top) == [proj.merged]:
-        return new
-    body = githistory.commit_body(new, proj.top)
-    return githistory.commit_tree(githistory.tree_of(new, proj.top), [proj.merged], body, proj.top)
+    top = proj.top
+    renames = case_renames(proj, new)
+    if not renames and githistory.parents(new, top) == [proj.merged]:
+        return new, []
+    base = proj.merged
+    if renames:  # the change from the render with those paths renamed already
+        tree = gitobjects.renamed_tree(proj.merged, renames, top)
+        base = githistory.commit_tree(tree, [proj.merged], "dlgen: case renames\n", top)
+    body = githistory.commit_body(new, top)
+    return githistory.commit_tree(githistory.tree_of(new, top), [base], body, top), renames
 
 
-def preview_merge(proj: Project, change: str) -> tuple[str, dict[str, dict[int, str]]]:
+def preview_merge(
+    proj: Project, change: str, renames: list[tuple[str, str]]
+) -> tuple[str, dict[str, dict[int, str]]]:
     """The merge's result tree and conflicts (path -> {stage: blob}), computed without touching
-    index or work tree: HEAD's tree and the change, both on the render the project is at."""
-    ours = githistory.commit_tree(
-        githistory.tree_of("HEAD", proj.top), [proj.merged], "dlgen: preview\n", proj.top
-    )
-    return gitobjects.merge_tree_blobs(ours, change, proj.top)
+    index or work tree: HEAD's tree (its case renames made) and the change, both on the change's
+    base."""
+    top = proj.top
+    if renames:
+        tree, base = gitobjects.renamed_tree("HEAD", renames, top), githistory.parents(change, top)
+    else:
+        tree, base = githistory.tree_of("HEAD", top), [proj.merged]
+    ours = githistory.commit_tree(tree, base, "dlgen: preview\n", top)
+    return gitobjects.merge_tree_blobs(ours, change, top)
 
 
 def kept_deleted(stages: Collection[int]) -> bool:
@@ -98,7 +112,9 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, Collectio
             )
 
 
-def start_merge(proj: Project, new: str, change: str, touched: list[str]) -> None:
+def start_merge(
+    proj: Project, new: str, change: str, touched: list[str], renames: list[tuple[str, str]]
+) -> None:
     """Save what --abort restores (the paths the merge writes first), move the branch, apply
     the change uncommitted; the commit message names the render, for the next update.
 
@@ -106,11 +122,36 @@ def start_merge(proj: Project, new: str, change: str, touched: list[str]) -> Non
     """
     journal.begin(proj, new)
     journal.remember(proj.top, proj.record.branch, [proj.record_path, *touched])
+    for old, renamed in renames:
+        gitwork.move(old, renamed, proj.top)
     applied = gitwork.apply_for_review(change, proj.top)
     conflicted = applied.returncode == 1 and gitwork.unmerged_paths(proj.top)
     if applied.returncode != 0 and not conflicted:
         raise StepError("git cherry-pick", git.message_of(applied.stderr, applied.stdout))
     git.git_path(proj.top, "MERGE_MSG").write_text(update_message(proj, new), encoding="utf-8")
+
+
+def case_renames(proj: Project, new: str) -> list[tuple[str, str]]:
+    """(old, new) for each path the render `new` renames in case only (`README.md` -> `Readme.md`)
+    that HEAD holds under its old name, on a case-insensitive file system (macOS, Windows,
+    exFAT); elsewhere none.
+
+    There git's cherry-pick refuses the rename: it finds `Readme.md` on disk (the tracked
+    `README.md`) and calls it an untracked file it would overwrite (issue #16). Renamed in the
+    index and on disk first, the user's file (and edits) merge with the template's as one path;
+    `--abort` and a rollback restore HEAD's name with its file (`journal.restore`).
+    """
+    if not git.ignores_case(proj.top):
+        return []
+    changes = gitobjects.diff_trees(proj.merged, new, proj.top, renames=False)
+    gone = {c.path.casefold(): c.path for c in changes if c.status == "D"}
+    pairs = [
+        (gone[k], c.path) for c in changes if c.status == "A" and (k := c.path.casefold()) in gone
+    ]
+    if not pairs:
+        return []
+    held = gitobjects.object_types("HEAD", [p for pair in pairs for p in pair], proj.top)
+    return [(old, new) for old, new in pairs if held[old] == "blob" and held[new] is None]
 
 
 TRAILER_UPDATE = "Dlgen-Update"

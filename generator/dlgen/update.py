@@ -152,8 +152,8 @@ def update(
     result.changes = [
         c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
     ]
-    change = change_of(proj, new)
-    merged, stages = preview_merge(proj, change)
+    change, renames = change_of(proj, new)
+    merged, stages = preview_merge(proj, change, renames)
     refuse_collisions(proj, merged, stages)
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
     result.kept_deleted = sorted(p for p, s in stages.items() if kept_deleted(s))
@@ -165,7 +165,7 @@ def update(
     result.kept_deleted = []
     try:
         touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
-        start_merge(proj, new, change, sorted({*touched, *stages}))
+        start_merge(proj, new, change, sorted({*touched, *stages}), renames)
         result.kept_deleted, result.side_files = settle(proj)
         fixed = after_merge(proj, proj.merged, new, [c.path for c in result.changes])
         result.by_structure, result.broken = fixed.merged + fixed.repaired, fixed.broken
