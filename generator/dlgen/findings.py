@@ -108,17 +108,21 @@ def conflict_markers(path: str, line: str) -> Finding:
     return Finding("DLG007", ERROR, path, f"conflict marker at line {line}", fix)
 
 
-def unmerged(path: str) -> Finding:
-    """DLG017: the index holds `path` unmerged: a conflict not resolved, markers or not (a file
-    edited here and deleted by the template has none)."""
-    fix = "resolve it, then `git add` (or `git rm`) the path"
-    return Finding("DLG017", ERROR, path, "unmerged: a conflict not resolved", fix)
-
-
 def merge_leftover(path: str) -> Finding:
     """DLG008: a `.rej` or `.orig` file is tracked."""
     fix = f"`git rm {path}` after applying what it holds"
     return Finding("DLG008", ERROR, path, "merge leftover is tracked", fix)
+
+
+def unresolved(path: str, *, note: str | None = None) -> Finding:
+    """DLG017: a template update left `path` unresolved: unmerged in the index (markers or not:
+    a file edited here and deleted by the template has none), or committed by a roll-out with
+    its `note` (`PATH.dlgen-unresolved`) beside it."""
+    if note is None:
+        fix = "resolve it, then `git add` (or `git rm`) the path"
+        return Finding("DLG017", ERROR, path, "unmerged: a conflict not resolved", fix)
+    fix = f"keep, change or `git rm` {path} (the note says why), then `git rm {note}`"
+    return Finding("DLG017", ERROR, path, "left unresolved by a template update", fix)
 
 
 def impure_commit(sha: str, why: str, branch: str) -> Finding:

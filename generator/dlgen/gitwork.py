@@ -208,6 +208,38 @@ def stage_work_tree(under: str, cwd: Path, *, keep_out: Sequence[str] = ()) -> N
         )
 
 
+def current_branch(cwd: Path) -> str | None:
+    """The branch HEAD is on (`main`), or None when HEAD is detached (a CI checkout)."""
+    out = git(["symbolic-ref", "-q", "--short", "HEAD"], cwd, check=False).strip()
+    return out or None
+
+
+def switch_new(branch: str, start: str, cwd: Path) -> None:
+    """Check out `branch`, created (or reset) at `start`: `git switch -C` (a clean tree)."""
+    git(["switch", "--quiet", "--no-guess", "-C", branch, start], cwd)
+
+
+def switch_back(to: str, cwd: Path) -> None:
+    """Check out branch `to`, or detach at commit `to` when it names no branch."""
+    if git_rc(["show-ref", "--verify", "--quiet", f"refs/heads/{to}"], cwd) == 0:
+        git(["switch", "--quiet", to], cwd)
+    else:
+        git(["switch", "--quiet", "--detach", to], cwd)
+
+
+def stage_everything(cwd: Path) -> None:
+    """Stage every change and untracked file under `cwd`, conflicted paths as they stand
+    (their markers included): what a roll-out commits for review."""
+    git(["add", "--all", "--", "."], cwd)
+
+
+def commit_message_file(message: Path, cwd: Path) -> str:
+    """Commit the index with the message in `message` kept as it is (trailers included), hooks
+    skipped; the new commit's id."""
+    git(["commit", "--quiet", "--no-verify", "--cleanup=verbatim", "-F", str(message)], cwd)
+    return git(["rev-parse", "HEAD"], cwd).strip()
+
+
 def merge_file_lines(
     ours: Path, base: Path, theirs: Path, marker_size: int = 7
 ) -> tuple[bytes, bool]:

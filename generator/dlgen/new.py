@@ -224,6 +224,8 @@ def _generate(
         notes = hook_notes(hooks) if git_init and install_hooks else []
     _move_into_place(out, dst)
     steps = [str(s) for s in rendered.meta.get("next_steps", [])]
+    if git_init:  # CI's `dlgen check` and every later update read the template branch
+        steps.append(f"git push -u origin HEAD {record.branch}  # once a remote exists")
     return NewResult(dst, source.spec, record.template_version, steps, notes)
 
 

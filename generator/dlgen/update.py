@@ -60,6 +60,7 @@ class UpdateResult:
     by_structure: list[str] = field(default_factory=list)
     broken: dict[str, str] = field(default_factory=dict)
     migrations: list[str] = field(default_factory=list)  # "migration (stage): cmd", "task: cmd"
+    new_questions: dict[str, Any] = field(default_factory=dict)  # asked by the target: default
     dry_run: bool = False
     up_to_date: bool = False
     aborted: bool = False
@@ -89,6 +90,8 @@ class UpdateResult:
         ran = "would run " if self.dry_run else ""
         out += [f"  {ran}{m}" for m in self.migrations]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
+        took = "would take the default" if self.dry_run else "default taken"
+        out += [f"  new question ({took}): {k} = {v!r}" for k, v in self.new_questions.items()]
         would = "would be " if self.dry_run else ""
         out += [f"  {would}merged by structure (review it): {p}" for p in self.by_structure]
         out += [f"  {would}broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
@@ -130,7 +133,7 @@ def update(
             to,
             dict(data or {}),
             trust=trust,
-            defaults=defaults,
+            defaults=defaults or dry_run,  # a dry run lists the new questions, asks nothing
             template=template,
             template_copy=Path(tmp) / "template",
         )
@@ -146,11 +149,14 @@ def update(
             parent=proj.tip,
             prefix=proj.prefix,
         )
-        return _merge_render(proj, new, target, dry_run=dry_run)
+        return _merge_render(proj, new, target, dict(data or {}), dry_run=dry_run)
 
 
-def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> UpdateResult:
-    """Steps 4-7: what the committed render `new` changes, and (not a dry run) the merge."""
+def _merge_render(
+    proj: Project, new: str, target: Target, given: Mapping[str, Any], *, dry_run: bool
+) -> UpdateResult:
+    """Steps 4-7: what the committed render `new` changes, and (not a dry run) the merge;
+    `given` are the answers passed with --data."""
     record = target.record
     kept = create_only_kept(proj, record)
     result = UpdateResult(
@@ -163,6 +169,7 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
         ],
         dry_run=dry_run,
     )
+    result.new_questions = new_answers(proj.record, record, given)
     if githistory.tree_of(new, proj.top) == githistory.tree_of(proj.merged, proj.top):
         result.up_to_date, result.migrations = True, []
         return result
@@ -198,6 +205,14 @@ def _merge_render(proj: Project, new: str, target: Target, *, dry_run: bool) -> 
         journal.roll_back(proj, e)
         raise
     return result
+
+
+def new_answers(
+    old: answers.Record, new: answers.Record, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The answers of questions the target asks and the project never answered (not --data):
+    their defaults, which a dry run or --defaults takes."""
+    return {k: v for k, v in new.answers.items() if k not in old.answers and k not in given}
 
 
 # --- guards -------------------------------------------------------------------------------------

@@ -607,8 +607,9 @@ def test_generated_gate_pins_the_dlgen_that_made_it(tmp_path: Path) -> None:
     pin = f"dlgen=={dlgen.__version__}"
     assert _installs(project) == [
         f'- run: pip install "{pin}"',  # .github/workflows/ci.yml, the template job
-        f'pip install "{pin}"',  # .github/workflows/template-sync.yml
+        f'- run: pip install "{pin}"',  # .github/workflows/template-sync.yml
         f'- pip install "{pin}"',  # .gitlab-ci.yml, the template job
+        f'- pip install "{pin}"',  # .gitlab-ci.yml, the template-sync job
         f'additional_dependencies: ["{pin}"]',  # .pre-commit-config.yaml, the dlgen-check hook
     ]
     hook = _hook(project)
