@@ -9,7 +9,7 @@ from pathlib import Path
 import dlgen
 
 PACKAGE = Path(dlgen.__file__).parent
-FLOWS = {"new", "update", "adopt", "diff", "check", "status"}
+FLOWS = {"new", "update", "adopt", "diff", "check", "status", "rollout"}
 
 
 def dlgen_imports(module: str) -> set[str]:
