@@ -1,14 +1,15 @@
-"""Checkpoints: full training state, written atomically, best-k plus last, weights_only-safe.
+"""Checkpoints: the typed training state and its files (atomic, best-k plus last, weights_only).
 
-Every value saved is a tensor or a plain Python type, so `torch.load(path, weights_only=True)`
-(the default since PyTorch 2.6) loads it: no pickled config objects.
+`TrainingState` is the one place that knows a checkpoint's keys. Every value saved is a tensor or
+a plain Python type, so `torch.load(path, weights_only=True)` (the default since PyTorch 2.6)
+loads it: no pickled config objects.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,33 @@ class Progress:
     best: list[dict[str, Any]] = field(default_factory=list)  # [{"path", "epoch", "metric"}]
 
 
+@dataclass
+class TrainingState:
+    """Everything to continue exactly: model, optimizer, scheduler, scaler, every rank's RNGs,
+    the progress, and what the run's shape depends on (config, its digest, steps per epoch)."""
+
+    model: dict[str, Any]
+    optimizer: dict[str, Any]
+    scheduler: dict[str, Any]
+    scaler: dict[str, Any]
+    rng: list[dict[str, Any]]  # one per rank
+    config: dict[str, Any]  # Config.to_dict() of the run that wrote it
+    progress: Progress
+    digest: str = ""  # of the run-defining config; "" in checkpoints of template 0.1.0
+    steps_per_epoch: int = 0  # 0: not recorded (template 0.1.0)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The dict `torch.save` writes."""
+        payload = {f.name: getattr(self, f.name) for f in fields(self)}
+        payload["progress"] = asdict(self.progress)
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> TrainingState:
+        """The state `to_payload` wrote."""
+        return cls(**{**payload, "progress": Progress(**payload["progress"])})
+
+
 def save_atomic(payload: dict[str, Any], path: Path) -> None:
     """Write to a temporary file in the same directory, then rename over `path`: a crash or a
     kill mid-write leaves the previous checkpoint intact."""
@@ -48,30 +76,42 @@ def save_atomic(payload: dict[str, Any], path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def load(path: Path) -> dict[str, Any]:
-    """Load a checkpoint onto the CPU with `weights_only=True`; `load_state_dict` then copies the
-    model's and the optimizer's tensors to their parameters' device (RNG states stay on the CPU,
-    where `torch.set_rng_state` wants them)."""
+def _load(path: Path) -> dict[str, Any]:
+    """Onto the CPU with `weights_only=True`; `load_state_dict` then copies the model's and the
+    optimizer's tensors to their parameters' device (RNG states stay on the CPU, where
+    `torch.set_rng_state` wants them)."""
     payload: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
     return payload
 
 
-def progress_of(payload: dict[str, Any]) -> Progress:
-    """The Progress stored in a checkpoint."""
-    return Progress(**payload["progress"])
+def load(path: Path) -> TrainingState:
+    """The training state saved at `path`."""
+    return TrainingState.from_payload(_load(path))
+
+
+def save_weights(path: Path, model: dict[str, Any], config: dict[str, Any]) -> None:
+    """The weights and the config that built them, without the training state (`models/`)."""
+    save_atomic({"model": model, "config": config}, path)
+
+
+def load_weights(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(model state dict, config dict) of a checkpoint or of a `save_weights` file."""
+    payload = _load(path)
+    return payload["model"], payload["config"]
+
+
+def save_last(run_dir: Path, state: TrainingState) -> None:
+    """Mid-epoch (steps, wall time, preemption): `last.pt` only, the best-k ranking unchanged."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_atomic(state.to_payload(), run_dir / LAST)
 
 
 def save(
-    run_dir: Path,
-    payload: dict[str, Any],
-    progress: Progress,
-    *,
-    metric: float,
-    higher_is_better: bool,
-    keep_best: int,
+    run_dir: Path, state: TrainingState, *, metric: float, higher_is_better: bool, keep_best: int
 ) -> None:
-    """Save `last.pt`; keep this epoch as `epoch-N.pt` if it is among the best `keep_best`."""
+    """End of epoch: `last.pt`, and `epoch-N.pt` if it is among the best `keep_best`."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    progress = state.progress
     name = f"epoch-{progress.epoch:04d}.pt"
     ranked = sorted(
         [*progress.best, {"path": name, "epoch": progress.epoch, "metric": metric}],
@@ -80,7 +120,7 @@ def save(
     )
     kept, dropped = ranked[:keep_best], ranked[keep_best:]
     progress.best = kept
-    payload["progress"] = asdict(progress)
+    payload = state.to_payload()
     if any(e["path"] == name for e in kept):
         save_atomic(payload, run_dir / name)
     save_atomic(payload, run_dir / LAST)

@@ -1,0 +1,138 @@
+"""What one training run works on, built from the config: the device, the model (DDP-wrapped
+under torchrun), AdamW with warm-up and cosine decay, the AMP scaler, and an endless stream of
+training batches that records its position."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.optim.lr_scheduler import LambdaLR
+from torch.utils.data import DataLoader
+
+from ..config import Config
+from ..data.loaders import ResumableSampler, make_loader
+from ..models import build_model
+from . import repro
+from .checkpoint import Progress
+from .distributed import Dist
+
+Batch = tuple[torch.Tensor, ...]
+AMP = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+@dataclass
+class Run:
+    """One process's share of a training run."""
+
+    config: Config
+    dist: Dist
+    device: torch.device
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: LambdaLR
+    scaler: torch.amp.GradScaler
+    stream: Iterator[Batch]
+    val_loader: DataLoader[Batch]
+    progress: Progress
+    steps_per_epoch: int
+    saved_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def module(self) -> nn.Module:
+        """The model without its DDP wrapper."""
+        return self.model.module if isinstance(self.model, DistributedDataParallel) else self.model
+
+    def autocast(self) -> Any:
+        """Mixed precision per `train.precision` (a no-op for fp32)."""
+        dtype = AMP[self.config.train.precision]
+        if dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device.type, dtype=dtype)
+
+
+def select_device(name: str, dist: Dist) -> torch.device:
+    """`auto` picks the accelerator torch finds (CUDA, MPS, XPU...), else the CPU."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.accelerator.is_available():
+        accelerator = torch.accelerator.current_accelerator()
+        assert accelerator is not None
+        return torch.device(accelerator.type, dist.local_rank if accelerator.type == "cuda" else 0)
+    return torch.device("cpu")
+
+
+def warmup_cosine(optimizer: torch.optim.Optimizer, warmup: int, total: int) -> LambdaLR:
+    """Linear warm-up, then cosine decay to zero; stepped once per optimizer step."""
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(total - warmup, 1)
+        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+    return LambdaLR(optimizer, factor)
+
+
+def batches(loader: DataLoader[Batch], progress: Progress) -> Iterator[Batch]:
+    """An endless stream over the training data that records where it is, so a resumed run
+    continues with the very next batch (virtual epochs are independent of data passes)."""
+    sampler = loader.sampler
+    assert isinstance(sampler, ResumableSampler)
+    while True:
+        sampler.set_position(progress.data_epoch, progress.consumed)
+        for batch in loader:
+            progress.consumed += len(batch[0])
+            yield batch
+        progress.data_epoch += 1
+        progress.consumed = 0
+
+
+def _fast_matmul(device: torch.device) -> None:
+    """TF32 matmuls on Ampere or newer GPUs, as most recipes train (fp32 storage, faster math)."""
+    if device.type == "cuda" and torch.cuda.get_device_capability(device) >= (8, 0):
+        torch.set_float32_matmul_precision("high")
+
+
+def build_run(config: Config, dist: Dist) -> Run:
+    """A fresh run: seeded, on its device, at step 0 (`resume.restore` continues a saved one)."""
+    repro.seed_everything(config.seed + dist.rank, deterministic=config.train.deterministic)
+    device = select_device(config.train.device, dist)
+    _fast_matmul(device)
+    train_loader = make_loader(config, "train", dist, train=True)
+    val_loader = make_loader(config, "val", dist, train=False)
+    steps = config.train.steps_per_epoch or max(len(train_loader) // config.train.accumulate, 1)
+    model: nn.Module = build_model(config).to(device)
+    if config.train.compile:
+        model.compile()  # in place: state_dict keys stay those of the eager model
+    if dist.enabled:
+        model = DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.optim.lr, weight_decay=config.optim.weight_decay
+    )
+    scheduler = warmup_cosine(optimizer, config.optim.warmup_steps, steps * config.train.epochs)
+    scaler = torch.amp.GradScaler(device.type, enabled=config.train.precision == "fp16")
+    progress = Progress(run_id=uuid.uuid4().hex[:12])
+    return Run(
+        config,
+        dist,
+        device,
+        model,
+        optimizer,
+        scheduler,
+        scaler,
+        batches(train_loader, progress),
+        val_loader,
+        progress,
+        steps,
+    )
