@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from dlgen.cli import main
 
@@ -153,3 +156,65 @@ def on_terminal(
         screen += chunk
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), screen
+
+
+def state(root: Path) -> dict[str, tuple[str, int, bytes | str, int]]:
+    """Everything under `root` but .git, symlinks not followed: kind, mode, bytes or link target,
+    and the inode of files and links (a file replaced by an equal copy counts as changed)."""
+    snap: dict[str, tuple[str, int, bytes | str, int]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        if Path(dirpath) == root and ".git" in dirnames:
+            dirnames.remove(".git")
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            st = path.lstat()
+            rel = str(path.relative_to(root))
+            if stat.S_ISLNK(st.st_mode):
+                snap[rel] = ("link", st.st_mode, os.readlink(path), st.st_ino)
+            elif stat.S_ISDIR(st.st_mode):
+                snap[rel] = ("dir", st.st_mode, "", 0)
+            else:
+                snap[rel] = ("file", st.st_mode, path.read_bytes(), st.st_ino)
+    return snap
+
+
+def repo_state(proj: Path, *, exact: bool = True) -> tuple[object, ...]:
+    """Refs (all of them), HEAD, the index, git's view (ignored files too) and the work tree.
+
+    `exact`: the index file's bytes and every inode; else the staged entries, and the inodes
+    of ignored paths only (git rewrites the tracked files it restores)."""
+    tree = state(proj)
+    if not exact:
+        ignored = git("ls-files", "-o", "-i", "--exclude-standard", "--directory", cwd=proj)
+        roots = {p.rstrip("/") for p in ignored.splitlines()}
+
+        def kept(path: str) -> bool:
+            return any(path == r or path.startswith(r + "/") for r in roots)
+
+        tree = {k: v if kept(k) else (*v[:3], 0) for k, v in tree.items()}
+    return (
+        git("for-each-ref", cwd=proj),
+        git("symbolic-ref", "-q", "HEAD", cwd=proj, check=False),
+        git("rev-parse", "HEAD", cwd=proj),
+        (proj / ".git/index").read_bytes() if exact else git("ls-files", "-s", cwd=proj),
+        git("status", "--porcelain", "--ignored", cwd=proj),
+        tree,
+    )
+
+
+def up(proj: Path, *args: str) -> tuple[int, str, str]:
+    """`dlgen update proj *args` in this process: (exit code, stdout, stderr)."""
+    r = invoke("update", str(proj), *args)
+    return r.code, r.out, r.err
+
+
+def edit_record(project: Path, change: Callable[[dict], None]) -> None:  # type: ignore[type-arg]
+    """Load the project's .dlgen.yml, let `change` edit the data, write it back."""
+    data = yaml.safe_load((project / ".dlgen.yml").read_text())
+    change(data)
+    (project / ".dlgen.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def listing(root: Path) -> list[str]:
+    """Every path under `root`, relative, sorted."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))

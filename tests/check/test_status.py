@@ -11,12 +11,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import yaml
 
 import dlgen
 from dlgen.status import STATES
 from dlgen.templates import bundled_root, read_meta
-from tests.helpers import TemplateRepo, commit_all, git, invoke, tree_snapshot
+from tests.helpers import TemplateRepo, commit_all, edit_record, git, invoke, tree_snapshot
 
 COPIER = """\
 name:
@@ -33,12 +32,6 @@ V1 = {
     "train.py": "LR = 0.1\nEPOCHS = 10\n",
     "README.md": "# readme\n",
 }
-
-
-def edit_record(project: Path, change: Callable[[dict], None]) -> None:  # type: ignore[type-arg]
-    data = yaml.safe_load((project / ".dlgen.yml").read_text())
-    change(data)
-    (project / ".dlgen.yml").write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 def new(dst: Path, template: str) -> Path:

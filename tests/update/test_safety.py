@@ -1,18 +1,16 @@
-"""`dlgen update` where teams really work (issue #8): ignored data is a hard wall, --abort undoes
+"""`dlgen update` where teams really work: ignored data is a hard wall, --abort undoes
 dlgen's update and nothing else, a refused git step is an error, a dry run moves no ref, and the
 refusals a careful tool makes. Real git, real copier; each refusal proves nothing changed."""
 
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, commit_all, git, invoke
+from tests.helpers import TemplateRepo, commit_all, git, repo_state, state, up
 
 V1: dict[str, str | bytes] = {
     "copier.yml": "name:\n  default: demo\n",
@@ -24,70 +22,6 @@ V1: dict[str, str | bytes] = {
     "assets/weights.bin": b"\x00\x01v1",
     ".gitignore": "*.log\n",
 }
-
-
-@pytest.fixture
-def tpl(template_factory: Callable[..., TemplateRepo]) -> TemplateRepo:
-    t = template_factory(V1, name="tpl")
-    t.release("v1")
-    return t
-
-
-@pytest.fixture
-def proj(tmp_path: Path, tpl: TemplateRepo) -> Path:
-    dst = tmp_path / "proj"
-    result = invoke("new", str(dst), "--template", f"{tpl.root}@v1", "--defaults", "--no-hooks")
-    assert result.code == 0, result.err
-    return dst
-
-
-def up(proj: Path, *args: str) -> tuple[int, str, str]:
-    r = invoke("update", str(proj), *args)
-    return r.code, r.out, r.err
-
-
-def state(root: Path) -> dict[str, tuple[str, int, bytes | str, int]]:
-    """Everything under `root` but .git, symlinks not followed: kind, mode, bytes or link target,
-    and the inode of files and links (a file replaced by an equal copy counts as changed)."""
-    snap: dict[str, tuple[str, int, bytes | str, int]] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        if Path(dirpath) == root and ".git" in dirnames:
-            dirnames.remove(".git")
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            st = path.lstat()
-            rel = str(path.relative_to(root))
-            if stat.S_ISLNK(st.st_mode):
-                snap[rel] = ("link", st.st_mode, os.readlink(path), st.st_ino)
-            elif stat.S_ISDIR(st.st_mode):
-                snap[rel] = ("dir", st.st_mode, "", 0)
-            else:
-                snap[rel] = ("file", st.st_mode, path.read_bytes(), st.st_ino)
-    return snap
-
-
-def repo_state(proj: Path, *, exact: bool = True) -> tuple[object, ...]:
-    """Refs (all of them), HEAD, the index, git's view (ignored files too) and the work tree.
-
-    `exact`: the index file's bytes and every inode; else the staged entries, and the inodes
-    of ignored paths only (git rewrites the tracked files it restores)."""
-    tree = state(proj)
-    if not exact:
-        ignored = git("ls-files", "-o", "-i", "--exclude-standard", "--directory", cwd=proj)
-        roots = {p.rstrip("/") for p in ignored.splitlines()}
-
-        def kept(path: str) -> bool:
-            return any(path == r or path.startswith(r + "/") for r in roots)
-
-        tree = {k: v if kept(k) else (*v[:3], 0) for k, v in tree.items()}
-    return (
-        git("for-each-ref", cwd=proj),
-        git("symbolic-ref", "-q", "HEAD", cwd=proj, check=False),
-        git("rev-parse", "HEAD", cwd=proj),
-        (proj / ".git/index").read_bytes() if exact else git("ls-files", "-s", cwd=proj),
-        git("status", "--porcelain", "--ignored", cwd=proj),
-        tree,
-    )
 
 
 def refused_unchanged(proj: Path, expect: int, *names: str, args: tuple[str, ...] = ()) -> str:

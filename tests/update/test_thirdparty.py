@@ -1,4 +1,4 @@
-"""Third-party copier templates (issue 8 §8, §8b, §9): trust, extensions, tasks, `_skip_if_exists`,
+"""Third-party copier templates: trust, extensions, tasks, `_skip_if_exists`,
 verbatim git export, moved templates, new questions on update, computed variables.
 
 Fixtures are small inline templates shaped like pawamoy/copier-uv (a Jinja extension loaded by

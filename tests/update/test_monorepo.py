@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
 from dlgen.adopt import adopt
-from tests.helpers import Outcome, TemplateRepo, commit_all, dlgen, git, invoke, tree_snapshot
+from tests.helpers import Outcome, TemplateRepo, commit_all, dlgen, git, invoke, tree_snapshot, up
 
 V1 = {
     "copier.yml": "name:\n  default: demo\n",
@@ -23,13 +22,6 @@ V1 = {
 }
 A, B = "services/a", "services/b"
 BRANCH = {A: "dlgen/templates/services/a", B: "dlgen/templates/services/b"}
-
-
-@pytest.fixture
-def tpl(template_factory: Callable[..., TemplateRepo]) -> TemplateRepo:
-    t = template_factory(V1, name="tpl")
-    t.release("v1")
-    return t
 
 
 def release_v2(t: TemplateRepo) -> None:
@@ -64,11 +56,6 @@ def owned(mono: Path, rel: str) -> tuple[object, ...]:
 
 def adopt_cli(mono: Path, rel: str, tpl: TemplateRepo) -> Outcome:
     return invoke("adopt", str(mono / rel), "--template", f"{tpl.root}@v1")
-
-
-def up(path: Path, *args: str) -> tuple[int, str, str]:
-    r = invoke("update", str(path), *args)
-    return r.code, r.out, r.err
 
 
 def staged(mono: Path) -> list[str]:

@@ -20,16 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import TemplateRepo
+from tests.helpers import TemplateRepo, listing
 
 SIMPLE = {
     "copier.yml": "name:\n  type: str\n  default: demo\n",
     "README.md.jinja": "# {{ name }}\n",
 }
-
-
-def listing(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
 def staging_dirs(root: Path) -> list[Path]:

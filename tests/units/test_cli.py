@@ -125,7 +125,7 @@ def test_shell_completion_as_documented() -> None:
         [sys.executable, "-m", "dlgen"], env=env, capture_output=True, text=True, check=True
     )
     assert words.stdout.split() == ["plain,update"]
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     assert "_DLGEN_COMPLETE=bash_source dlgen" in readme
 
 
@@ -149,7 +149,7 @@ def test_bundled_root_in_source_checkout() -> None:
 
 
 def test_bundled_templates_and_hooks_ship_in_the_wheel(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     subprocess.run(
         [
             sys.executable,

@@ -1,10 +1,11 @@
-"""`dlgen update`: a real git merge with real copier renders; every case of issue #4."""
+"""`dlgen update` merges the new render into the project with real git and real copier: renames,
+binaries, modes, deletions on either side, conflicts (exit 4), answer changes, dry runs, --abort,
+interruption, monorepo subdirectories and a template branch that is missing or polluted."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from dlgen import update as update_mod
-from tests.helpers import TemplateRepo, commit_all, git, invoke, tree_snapshot
+from tests.helpers import TemplateRepo, commit_all, git, invoke, tree_snapshot, up
 
 V1 = {
     "copier.yml": (
@@ -34,13 +35,6 @@ V1 = {
 }
 
 
-@pytest.fixture
-def tpl(template_factory: Callable[..., TemplateRepo]) -> TemplateRepo:
-    t = template_factory(V1, name="tpl")
-    t.release("v1")
-    return t
-
-
 def release_v2(t: TemplateRepo) -> None:
     git("mv", "old_name.py", "data_utils.py", cwd=t.root)
     t.write(
@@ -58,19 +52,6 @@ def release_v2(t: TemplateRepo) -> None:
     t.remove("obsolete.txt")
     (t.root / "run.sh").chmod(0o755)
     t.release("v2")
-
-
-@pytest.fixture
-def proj(tmp_path: Path, tpl: TemplateRepo) -> Path:
-    dst = tmp_path / "proj"
-    result = invoke("new", str(dst), "--template", f"{tpl.root}@v1", "--defaults", "--no-hooks")
-    assert result.code == 0, result.err
-    return dst
-
-
-def up(proj: Path, *args: str) -> tuple[int, str, str]:
-    r = invoke("update", str(proj), *args)
-    return r.code, r.out, r.err
 
 
 def status(proj: Path) -> str:

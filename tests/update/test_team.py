@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import TemplateRepo, commit_all, git, invoke, tree_snapshot
+from tests.helpers import TemplateRepo, commit_all, git, invoke, tree_snapshot, up
 
 V1 = {
     "copier.yml": "name:\n  default: demo\n",
@@ -18,13 +18,6 @@ V1 = {
     "train.py": "def train():\n    return 'v1'\n",
     "README.md": "# {{ name }}\n",
 }
-
-
-@pytest.fixture
-def tpl(template_factory: Callable[..., TemplateRepo]) -> TemplateRepo:
-    t = template_factory(V1, name="tpl")
-    t.release("v1")
-    return t
 
 
 def release_v2(t: TemplateRepo) -> None:
@@ -50,11 +43,6 @@ def team(tmp_path: Path, tpl: TemplateRepo) -> tuple[Path, Path, Path]:
     git("clone", "-q", str(origin), str(b), cwd=tmp_path)
     git("branch", "dlgen/template", "origin/dlgen/template", cwd=b)
     return origin, a, b
-
-
-def up(proj: Path, *args: str) -> tuple[int, str, str]:
-    r = invoke("update", str(proj), *args)
-    return r.code, r.out, r.err
 
 
 def rev(proj: Path, name: str) -> str:

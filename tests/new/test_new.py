@@ -14,16 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, dlgen, git, invoke, on_terminal, tree_snapshot
+from tests.helpers import TemplateRepo, dlgen, git, invoke, listing, on_terminal, tree_snapshot
 
 SIMPLE = {
     "copier.yml": "name:\n  type: str\n  default: demo\nflag:\n  type: bool\n  default: false\n",
     "README.md.jinja": "# {{ name }}\n",
 }
-
-
-def listing(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
 def test_new_defaults_creates_repo_with_template_branch(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from dlgen.check import check
-from tests.helpers import TemplateRepo, commit_all, dlgen, git, invoke
+from tests.helpers import TemplateRepo, commit_all, dlgen, edit_record, git, invoke
 
 POLICY = """\
 _dlgen:
@@ -43,12 +43,6 @@ def project(tmp_path: Path, template_factory: Callable[..., TemplateRepo]) -> Pa
 
 def ids(project: Path, **kwargs: str) -> list[str]:
     return [f.id for f in check(project, **kwargs).findings]  # type: ignore[arg-type]
-
-
-def edit_record(project: Path, change: Callable[[dict], None]) -> None:  # type: ignore[type-arg]
-    data = yaml.safe_load((project / ".dlgen.yml").read_text())
-    change(data)
-    (project / ".dlgen.yml").write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 def test_fresh_project_is_clean(project: Path) -> None:
@@ -257,7 +251,7 @@ def test_pre_commit_hook_blocks_a_violating_commit(project: Path) -> None:
     assert failed.returncode == 1 and "DLG005" in failed.stdout
 
 
-# --- enforcement: structure, locked files, visible ignores (issue 10) ---------------------------
+# --- enforcement: structure, locked files, visible ignores ---------------------------------------
 
 PRE_COMMIT = """\
 default_install_hook_types: [pre-commit]
@@ -336,7 +330,8 @@ def findings(project: Path) -> list[tuple[str, str, str]]:
 
 
 def test_added_hooks_jobs_and_stages_pass(enforced: Path) -> None:
-    """Before issue 10 any byte of difference was DLG005, so a team's own hook blocked commits."""
+    """A team adds its own hooks, jobs and stages to the enforced files; only a removed or changed
+    template item is a finding."""
     config = yaml.safe_load(PRE_COMMIT)
     config["repos"][0]["hooks"].insert(
         0, {"id": "mine", "name": "mine", "entry": "true", "language": "system"}
@@ -438,7 +433,7 @@ def test_removed_or_changed_template_items_fail(
 
 
 def test_ignores_are_listed_in_text_json_and_strict(enforced: Path) -> None:
-    """Before issue 10, `check.ignore` switched a file off silently, in every output format."""
+    """An ignored file is listed with its reason in text and JSON; --strict does not fail on it."""
     (enforced / "Dockerfile").write_text("FROM python:3.11-slim\nUSER root\n")
     edit_record(enforced, lambda d: d.update(check={"ignore": {"Dockerfile": "need root"}}))
     text = invoke("check", str(enforced))
@@ -454,7 +449,7 @@ def test_ignores_are_listed_in_text_json_and_strict(enforced: Path) -> None:
 
 
 def test_a_locked_file_cannot_be_ignored_dlg014(enforced: Path) -> None:
-    """Before issue 10 an ignore of the pre-commit config un-enforced it: deleting a hook passed."""
+    """A locked file (the pre-commit config) cannot be ignored: deleting a hook still fails."""
     config = enforced / ".pre-commit-config.yaml"
     config.write_text(PRE_COMMIT.split("      - id: mypy", maxsplit=1)[0])
     edit_record(enforced, lambda d: d.update(check={"ignore": {".pre-commit-config.yaml": "x"}}))
@@ -481,7 +476,7 @@ def test_policy_edited_in_the_record_is_not_honoured_dlg015(enforced: Path) -> N
 
 
 def test_conflict_markers_can_be_ignored_with_a_reason_dlg007(project: Path) -> None:
-    """Issue 8 §7: documentation that shows markers on purpose."""
+    """Documentation that shows conflict markers on purpose is ignored with a reason."""
     doc = "How a conflict looks:\n<<<<<<< ours\nmine\n=======\ntheirs\n>>>>>>> theirs\n"
     (project / "MERGING.md").write_text(doc)
     commit_all(project, "docs")
@@ -512,7 +507,7 @@ def test_clean_check_makes_five_git_calls_at_once(project: Path, tmp_path: Path)
 
 
 def test_git_failure_is_an_internal_error_exit_70(project: Path) -> None:
-    """Before issue 10, a check that could not run exited 1, like a check with findings."""
+    """A check that cannot run exits 70 with one line, never 1 as if it had findings."""
     (project / ".git" / "index").write_bytes(b"DIRC not an index")
     result = invoke("check", str(project))
     assert result.code == 70 and result.out == ""
@@ -520,7 +515,7 @@ def test_git_failure_is_an_internal_error_exit_70(project: Path) -> None:
     assert len(result.err.splitlines()) == 1
 
 
-# --- the generated gate installs a pinned dlgen (issue 10 items 1 and 2) ------------------------
+# --- the generated gate installs a pinned dlgen ---------------------------------------------------
 
 
 def _installs(project: Path) -> list[str]:
@@ -540,7 +535,8 @@ def _hook(project: Path) -> dict:  # type: ignore[type-arg]
 
 
 def test_generated_gate_pins_the_dlgen_that_made_it(tmp_path: Path) -> None:
-    """Before issue 10: `pip install dlgen` unpinned, and a hook that passed without dlgen."""
+    """The generated project installs the dlgen version that made it, and its hook fails without
+    dlgen instead of passing."""
     import dlgen
 
     project = tmp_path / "gate"
@@ -596,7 +592,7 @@ def test_unpinned_dlgen_is_refused(tmp_path: Path, spec: str) -> None:
     assert not (tmp_path / "p").exists()
 
 
-# --- start-up: the plain forms of `dlgen check` never import click (issue 11) -------------------
+# --- start-up: the plain forms of `dlgen check` never import click --------------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Interruption proven deterministically (issue #8 §4b): a `git` wrapper first on PATH kills the
+"""Interruption, proven deterministically: a `git` wrapper first on PATH kills the
 real `dlgen update` process, or fails, at its Nth git call, for every N of an update. git killed
 part-way (SIGPIPE: its reader is gone) included. Afterwards `dlgen update --abort` leaves the
 whole tree as before, ignored data and side files included, and `git status` is empty; no run
@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, build_file_tree, commit_all, git, invoke
-from tests.test_update_safety import repo_state
+from tests.helpers import TemplateRepo, build_file_tree, commit_all, git, invoke, repo_state
 
 WRAPPER = """#!/bin/sh
 # dlgen's git calls, counted and logged; at call $DLGEN_TEST_AT: kill dlgen before the call

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from dlgen.templates import bundled_root, read_meta
-from tests.helpers import TemplateRepo, commit_all, git, invoke
+from tests.helpers import TemplateRepo, commit_all, git, invoke, listing
 
 SIMPLE = {
     "copier.yml": "name:\n  type: str\n  default: demo\nflag:\n  type: bool\n  default: false\n",
@@ -50,10 +50,6 @@ def cli(
 
 def record(project: Path) -> dict:  # type: ignore[type-arg]
     return yaml.safe_load((project / ".dlgen.yml").read_text(encoding="utf-8"))
-
-
-def listing(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
 # --- replay ------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,19 +9,12 @@ import yaml
 
 from tests.helpers import TemplateRepo, commit_all, git, invoke, tree_snapshot
 
-TEMPLATE = {
+V1 = {
     "copier.yml": "project_name:\n  type: str\n",
     "README.md.jinja": "# {{ project_name }}\n",
     "Makefile": "test:\n\tpytest\n",
     "src/model.py": "LAYERS = 2\n",
 }
-
-
-@pytest.fixture
-def tpl(template_factory: Callable[..., TemplateRepo]) -> TemplateRepo:
-    t = template_factory(TEMPLATE, name="tpl")
-    t.release("v1")
-    return t
 
 
 @pytest.fixture
