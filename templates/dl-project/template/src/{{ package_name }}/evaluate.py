@@ -10,7 +10,7 @@ import torch
 
 from .config import Config
 from .data.loaders import make_loader
-from .inference import evaluate_loader, load_model
+from .inference import best_checkpoint, evaluate_loader, load_model
 from .training.distributed import Dist
 
 
@@ -28,7 +28,7 @@ def write_curves(metrics_log: Path, out_dir: Path) -> None:
 
 def evaluate(config: Config) -> dict[str, float]:
     """Evaluate on the test split; write the metrics and the learning curves."""
-    model = load_model(config)
+    model, _ = load_model(best_checkpoint(config))
     results = evaluate_loader(
         model, make_loader(config, "test", Dist(), train=False), torch.device("cpu")
     )

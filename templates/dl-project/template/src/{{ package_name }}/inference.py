@@ -10,17 +10,25 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .config import Config
+from .config import Config, config_from_dict
 from .models import build_model, metrics
 from .training import checkpoint, distributed
 
 
-def load_model(config: Config, path: Path | None = None) -> nn.Module:
-    """The model with the weights of `path` (default: the run's best checkpoint), in eval mode."""
-    weights, _ = checkpoint.load_weights(path or checkpoint.best_path(Path(config.train.run_dir)))
-    model = build_model(config)
+def best_checkpoint(config: Config) -> Path:
+    """The best checkpoint of the run `config` trains."""
+    return checkpoint.best_path(Path(config.train.run_dir))
+
+
+def load_model(path: Path) -> tuple[nn.Module, Config]:
+    """The model saved at `path` (a checkpoint or `models/model.pt`) in eval mode, built from the
+    config saved with its weights (not today's params.yaml, which may have changed since); and
+    that config."""
+    weights, stored = checkpoint.load_weights(path)
+    trained = config_from_dict(stored)
+    model = build_model(trained)
     model.load_state_dict(weights)
-    return model.eval()
+    return model.eval(), trained
 
 
 def evaluate_loader(

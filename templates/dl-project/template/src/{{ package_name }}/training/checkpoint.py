@@ -8,6 +8,7 @@ loads it: no pickled config objects.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -29,6 +30,7 @@ class Progress:
     consumed: int = 0  # samples of this rank consumed in the current data pass
     best_metric: float | None = None
     bad_epochs: int = 0  # epochs since the best one (early stopping)
+    skipped: int = 0  # steps skipped for a non-finite loss (train.skip_nonfinite)
     stopped: str = ""  # "completed" or "early_stopped" once the run is over
     run_id: str = ""  # this run's own id (W&B run id, MLflow run name), kept across resumptions
     tracker_run_id: str = ""  # the tracker's id for this run, to continue it on resume (MLflow)
@@ -109,12 +111,14 @@ def save_last(run_dir: Path, state: TrainingState) -> None:
 def save(
     run_dir: Path, state: TrainingState, *, metric: float, higher_is_better: bool, keep_best: int
 ) -> None:
-    """End of epoch: `last.pt`, and `epoch-N.pt` if it is among the best `keep_best`."""
+    """End of epoch: `last.pt`, and `epoch-N.pt` if it is among the best `keep_best` (a NaN or
+    infinite metric never ranks)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     progress = state.progress
     name = f"epoch-{progress.epoch:04d}.pt"
+    this = [{"path": name, "epoch": progress.epoch, "metric": metric}]
     ranked = sorted(
-        [*progress.best, {"path": name, "epoch": progress.epoch, "metric": metric}],
+        [*progress.best, *(this if math.isfinite(metric) else [])],
         key=lambda e: e["metric"],
         reverse=higher_is_better,
     )

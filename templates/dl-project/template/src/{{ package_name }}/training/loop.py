@@ -3,6 +3,7 @@ clipping), validation, early stopping and checkpoints, under torchrun or alone."
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 import time
@@ -33,10 +34,49 @@ class TrainResult:
     stopped: str = "completed"  # completed | early_stopped | preempted
 
 
-def _optimizer_step(run: Run) -> torch.Tensor:
-    """One optimizer step over `accumulate` micro-batches; gradients sync on the last only."""
+class NonFiniteError(RuntimeError):
+    """A step's loss or gradient norm was NaN or infinite (beyond `train.skip_nonfinite`)."""
+
+    def __init__(self, step: int, skipped: int = 0) -> None:
+        super().__init__(
+            f"non-finite loss or gradient norm at step {step}; stopped without saving it "
+            f"({skipped} such steps skipped before; train.skip_nonfinite=N skips up to N)"
+        )
+
+
+def _nonfinite(run: Run, loss: torch.Tensor, norm: torch.Tensor) -> bool:
+    """Whether to skip this step's update. A non-finite loss (or gradient norm: with fp16 a
+    non-finite norm is an overflow the scaler skips itself) is remembered on the device and
+    raised at the next host sync, before anything is saved; with `train.skip_nonfinite` each
+    step is checked at once (one host sync per step) and up to that many are skipped."""
+    bad = ~torch.isfinite(loss if run.scaler.is_enabled() else loss + norm)
+    limit, progress = run.config.train.skip_nonfinite, run.progress
+    if not limit:
+        first = bad & (run.nonfinite_at == 0)
+        run.nonfinite_at = torch.where(first, progress.step, run.nonfinite_at)
+        return False
+    if not bad.item():
+        return False
+    if progress.skipped >= limit:
+        raise NonFiniteError(progress.step, progress.skipped)
+    progress.skipped += 1
+    return True
+
+
+def _check_finite(run: Run) -> None:
+    """Raise for the first non-finite step since the start (a host sync: call at sync points)."""
+    step = int(run.nonfinite_at)
+    if step:
+        raise NonFiniteError(step, run.progress.skipped)
+
+
+def _optimizer_step(run: Run) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimizer step over `accumulate` micro-batches, gradients synced on the last only:
+    (loss, gradient norm before clipping)."""
     accumulate = run.config.train.accumulate
     run.optimizer.zero_grad(set_to_none=True)
+    # A skipped step must not leave its batch in BatchNorm's running statistics either.
+    buffers = [b.clone() for b in run.model.buffers()] if run.config.train.skip_nonfinite else []
     total = torch.zeros((), device=run.device)
     for micro in range(accumulate):
         inputs, targets = (t.to(run.device, non_blocking=True) for t in next(run.stream))
@@ -48,14 +88,21 @@ def _optimizer_step(run: Run) -> torch.Tensor:
             scaled: torch.Tensor = run.scaler.scale(loss)
             scaled.backward()  # type: ignore[no-untyped-call]
         total += loss.detach()
+    run.scaler.unscale_(run.optimizer)  # a no-op unless fp16
+    params = [p for p in run.model.parameters() if p.grad is not None]
+    norm = nn.utils.get_total_norm([p.grad for p in params if p.grad is not None], foreach=True)
     if run.config.optim.grad_clip > 0:
-        run.scaler.unscale_(run.optimizer)
-        nn.utils.clip_grad_norm_(run.model.parameters(), run.config.optim.grad_clip, foreach=True)
+        nn.utils.clip_grads_with_norm_(params, run.config.optim.grad_clip, norm, foreach=True)
+    run.progress.step += 1
+    if _nonfinite(run, total, norm):  # skipped: no update, the schedule does not advance
+        for buffer, saved in zip(run.model.buffers(), buffers, strict=True):
+            buffer.copy_(saved)
+        run.scaler.update()
+        return total, norm
     run.scaler.step(run.optimizer)
     run.scaler.update()
     run.scheduler.step()
-    run.progress.step += 1
-    return total
+    return total, norm
 
 
 def _across_ranks(run: Run, loss: torch.Tensor, *flags: bool) -> tuple[float, list[bool]]:
@@ -81,7 +128,7 @@ def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> tuple[
     show = run.dist.is_main and sys.stderr.isatty()
     desc = f"epoch {run.progress.epoch + 1}"
     for _ in tqdm(range(done, run.steps_per_epoch), disable=not show, leave=False, desc=desc):
-        loss = _optimizer_step(run)
+        loss, norm = _optimizer_step(run)
         epoch_loss, window_loss = epoch_loss + loss, window_loss + loss
         epoch_steps, window_steps = epoch_steps + 1, window_steps + 1
         step, due = run.progress.step, False
@@ -90,8 +137,10 @@ def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> tuple[
             mean, (stopped, due) = _across_ranks(
                 run, window_loss / window_steps, stop.requested, late
             )
+            _check_finite(run)
             record: dict[str, float] = {
                 "train_loss": mean,
+                "grad_norm": norm.item(),
                 "lr": float(run.scheduler.get_last_lr()[0]),
                 "samples_per_s": window_steps * samples_per_step / (time.perf_counter() - tic),
             }
@@ -103,6 +152,7 @@ def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> tuple[
         if stopped:
             break
         if due or (cfg.checkpoint_every_steps and step % cfg.checkpoint_every_steps == 0):
+            _check_finite(run)
             resume.save_last(run)
     if not epoch_steps:
         return float("nan"), stopped
@@ -110,11 +160,14 @@ def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> tuple[
 
 
 def _improved(value: float, best: float | None, mode: str) -> bool:
+    if not math.isfinite(value):
+        return False
     return best is None or (value < best if mode == "min" else value > best)
 
 
 def _epoch_end(run: Run, train_loss: float, tracker: Tracker | None) -> dict[str, float]:
     """Validate, update early stopping, checkpoint, log; return the epoch's record."""
+    _check_finite(run)
     cfg = run.config.train
     val = evaluate_loader(run.model, run.val_loader, run.device, cfg.fast_dev_run or None)
     progress = run.progress
@@ -145,6 +198,7 @@ def _fit(run: Run, stop: StopRequest, tracker: Tracker | None) -> TrainResult:
     while not run.progress.stopped and run.progress.epoch < run.config.train.epochs:
         train_loss, stopped = _train_epoch(run, stop, tracker)
         if stopped:  # preempted: save mid-epoch state, exit cleanly for requeue
+            _check_finite(run)
             resume.save_last(run)
             result.stopped = "preempted"
             return result

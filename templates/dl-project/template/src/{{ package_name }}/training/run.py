@@ -45,6 +45,10 @@ class Run:
     progress: Progress
     steps_per_epoch: int
     saved_at: float = field(default_factory=time.monotonic)
+    nonfinite_at: torch.Tensor = field(init=False)  # first step with a NaN/inf loss, 0: none
+
+    def __post_init__(self) -> None:
+        self.nonfinite_at = torch.zeros((), dtype=torch.long, device=self.device)
 
     @property
     def module(self) -> nn.Module:
