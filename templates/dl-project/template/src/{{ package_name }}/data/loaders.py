@@ -60,6 +60,12 @@ def seed_worker(_worker_id: int) -> None:
     random.seed(seed)
 
 
+def worker_seed(seed: int, rank: int) -> int:
+    """The seed of a rank's DataLoader workers: `seed` and the rank mixed (not added: seed 1 on
+    rank 0 and seed 0 on rank 1 must not draw the same streams)."""
+    return int(np.random.SeedSequence([seed, rank]).generate_state(1)[0])
+
+
 def make_loader(
     config: Config, split: str, dist: Dist, *, train: bool
 ) -> DataLoader[tuple[torch.Tensor, ...]]:
@@ -74,8 +80,9 @@ def make_loader(
         "persistent_workers": config.data.num_workers > 0,
         "worker_init_fn": seed_worker,
         # Its own generator: creating an iterator must not draw from the global RNG, or a
-        # resumed run's dropout masks would differ from an uninterrupted run's.
-        "generator": torch.Generator().manual_seed(config.seed),
+        # resumed run's dropout masks would differ from an uninterrupted run's. The rank is mixed
+        # in, so the workers of different ranks draw different random augmentations.
+        "generator": torch.Generator().manual_seed(worker_seed(config.seed, dist.rank)),
     }
     if train:
         sampler = ResumableSampler(dataset, dist, shuffle=True, seed=config.seed)
