@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .config import Config, config_from_dict
+from .config import Config, from_dict
 from .models import build_model, metrics
 from .training import checkpoint, distributed
 
@@ -25,7 +25,7 @@ def load_model(path: Path) -> tuple[nn.Module, Config]:
     config saved with its weights (not today's params.yaml, which may have changed since); and
     that config."""
     weights, stored = checkpoint.load_weights(path)
-    trained = config_from_dict(stored)
+    trained = from_dict(Config, stored)
     model = build_model(trained)
     model.load_state_dict(weights)
     return model.eval(), trained

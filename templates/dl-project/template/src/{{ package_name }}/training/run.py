@@ -18,7 +18,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 
-from ..config import Config
+from ..config import Config, check_warmup
 from ..data.loaders import ResumableSampler, make_loader
 from ..models import build_model
 from . import repro
@@ -114,6 +114,7 @@ def build_run(config: Config, dist: Dist) -> Run:
     train_loader = make_loader(config, "train", dist, train=True)
     val_loader = make_loader(config, "val", dist, train=False)
     steps = config.train.steps_per_epoch or max(len(train_loader) // config.train.accumulate, 1)
+    check_warmup(config, steps)
     model: nn.Module = build_model(config).to(device)
     if config.train.compile:
         model.compile()  # in place: state_dict keys stay those of the eager model

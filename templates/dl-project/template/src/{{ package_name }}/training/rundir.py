@@ -66,4 +66,5 @@ def fast_dev_config(config: Config) -> Config:
         resume=False,
     )
     export = dataclasses.replace(config.export, out_dir=str(run_dir / "models"))
-    return dataclasses.replace(config, train=train, export=export)
+    optim = dataclasses.replace(config.optim, warmup_steps=0)  # N steps: no room for a warm-up
+    return dataclasses.replace(config, optim=optim, train=train, export=export)
