@@ -218,3 +218,13 @@ def edit_record(project: Path, change: Callable[[dict], None]) -> None:  # type:
 def listing(root: Path) -> list[str]:
     """Every path under `root`, relative, sorted."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def unmeasured_env() -> dict[str, str]:
+    """This environment without coverage's subprocess settings: a measured Python process imports
+    coverage's own modules (json, typing, ...), so tests of what start-up imports run unmeasured."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"}
+    }

@@ -1,9 +1,10 @@
-"""The `dlgen` command (console script and `python -m dlgen`).
+"""The `dlgen` command (console script and `python -m dlgen`): the fast paths, then click.
 
 `dlgen --version` is answered here, before click and the command modules are imported, so that
 it costs little more than the interpreter's own start-up; `dlgen check` in its plain forms runs
-from here without click too, so the pre-commit and CI gate costs little more than its git calls.
-Everything else goes to `cli.main`.
+from here without click too (`run_plain`), so the pre-commit and CI gate costs little more than
+its git calls. Everything else goes to `cli.main`. Both paths report an exception that ends the
+command through `console.fail`, so their exit codes and error lines are the same.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(f"dlgen, version {__version__}\n")  # as click's version_option
         return
     if args[:1] == ["check"]:
-        from dlgen.check import run_plain
-
         code = run_plain(args[1:])
         if code is not None:
             if code > 128:
@@ -35,6 +34,49 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(e.code, int) and e.code > 128:  # ^C or a signal, already cleaned up
             _exit_interrupted(e.code)
         raise
+
+
+def run_plain(args: list[str]) -> int | None:
+    """`dlgen check ARGS` without click, for the forms `--help` documents: [PATH] --strict
+    --format text|json --only version. None hands anything else (--help, a bad value) to click,
+    which owns the help and the usage errors; the exit codes are the same either way."""
+    options = _plain_options(args)
+    if options is None:
+        return None
+    path, fmt, strict, only = options
+    from dlgen.check import run
+    from dlgen.console import fail, out
+
+    try:
+        text, code = run(path, fmt=fmt, strict=strict, only=only)
+    except (Exception, KeyboardInterrupt) as e:  # `dlgen --debug check` shows a traceback
+        return fail(e)
+    out(text)
+    return code
+
+
+def _plain_options(args: list[str]) -> tuple[str, str, bool, str | None] | None:
+    values = {"--format": ("text", "json"), "--only": ("version",)}
+    path, fmt, strict, only = None, "text", False, None
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        name, eq, value = arg.partition("=")
+        if arg == "--strict":
+            strict = True
+        elif name in values:
+            if not eq:
+                if not rest:
+                    return None
+                value = rest.pop(0)
+            if value not in values[name]:
+                return None
+            fmt, only = (value, only) if name == "--format" else (fmt, value)
+        elif arg.startswith("-") or path is not None:
+            return None
+        else:
+            path = arg
+    return path or ".", fmt, strict, only
 
 
 def _exit_interrupted(code: int) -> None:

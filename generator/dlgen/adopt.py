@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, names, template_branch, templates
+from dlgen import answers, git, names, sources, template_branch
 from dlgen.errors import InputError, ProcessError, UnsafeStateError
+from dlgen.project import locate_clean
+from dlgen.template import Template
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,44 @@ def adopt(
     the template's tasks, extensions or hooks; `flavour` picks copier or cookiecutter for a
     template that has both.
     """
-    from dlgen.new import make_record
     from dlgen.render import render
-    from dlgen.update import guard_repository
 
-    project = project.resolve()
-    top, prefix = guard_repository(project)
-    given = dict(data or {})
+    project, top, prefix = locate_clean(project)
+    template, ref, given, flavour, branch = what_to_adopt(
+        project, prefix, template, dict(data or {}), flavour, branch
+    )
+    refuse_linked(top, prefix, branch)
+    if template is None:
+        raise InputError("which template? pass --template NAME|PATH|URL[@REF]")
+    with (
+        sources.resolve(template, ref, base=project) as source,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        asked = Template.load(source.path, flavour).names
+        if "project_name" in asked:
+            given.setdefault("project_name", names.check_project_name(project.name))
+        rendered = render(
+            source, Path(tmp) / "render", given, defaults=True, trust=trust, flavour=flavour
+        )
+        record = replace(answers.from_render(source, rendered, project), branch=branch)
+        answers.save(Path(tmp) / "render", record)
+        render_commit = template_branch.commit_render(
+            top, Path(tmp) / "render", record, parent=None, prefix=prefix
+        )
+    record_as_merged(project, top, prefix, render_commit, record)
+    return AdoptResult(record.template, record.template_version, git.rev_parse("HEAD", top) or "")
+
+
+def what_to_adopt(
+    project: Path,
+    prefix: str,
+    template: str | None,
+    given: dict[str, Any],
+    flavour: str | None,
+    branch: str | None,
+) -> tuple[str | None, str | None, dict[str, Any], str | None, str]:
+    """(template, ref, answers, flavour, branch): a `.dlgen.yml` already there fills what the
+    user did not give; the branch defaults to the one for the project's path."""
     ref = None
     if (project / answers.RECORD_NAME).exists():
         existing = answers.load(project)
@@ -68,45 +101,22 @@ def adopt(
         flavour = flavour or existing.flavour
         if branch is None and existing.branch != answers.DEFAULT_BRANCH:
             branch = existing.branch
-    branch = branch or template_branch.branch_for(prefix)
-    refuse_linked(top, prefix, branch)
-    if template is None:
-        raise InputError("which template? pass --template NAME|PATH|URL[@REF]")
-    with (
-        templates.resolve(template, ref, base=project) as source,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        asked = templates.read_meta(source.path, flavour).questions
-        if "project_name" in asked:
-            given.setdefault("project_name", names.check_project_name(project.name))
-        rendered = render(
-            source, Path(tmp) / "render", given, defaults=True, trust=trust, flavour=flavour
-        )
-        record = replace(make_record(source, rendered, project), branch=branch)
-        answers.save(Path(tmp) / "render", record)
-        render_commit = template_branch.commit_render(
-            top, Path(tmp) / "render", record, parent=None, prefix=prefix
-        )
+    return template, ref, given, flavour, branch or template_branch.branch_for(prefix)
+
+
+def record_as_merged(
+    project: Path, top: Path, prefix: str, render_commit: str, record: answers.Record
+) -> None:
+    """Create the branch at the render, merge it with `-s ours`, commit the project's record."""
+    branch = record.branch
     try:
         template_branch.advance(top, branch, render_commit, old=None)
     except ProcessError as e:  # e.g. a project nested in another: dlgen/templates/a beside a/b
         raise UnsafeStateError(f"cannot create branch {branch}: {e.stderr.strip()}") from e
-    git.git(
-        [
-            "merge",
-            "--quiet",
-            "--strategy=ours",
-            "--allow-unrelated-histories",
-            "--no-commit",
-            template_branch.ref(branch),
-        ],
-        top,
-    )
+    git.merge_ours(template_branch.ref(branch), top)
     answers.save(project, record)
-    git.git(["add", "--", prefix + answers.RECORD_NAME], top)
-    message = f"Adopt template {record.template} {record.template_version} (dlgen adopt)"
-    git.git(["commit", "--quiet", "--no-verify", "-m", message], top)
-    return AdoptResult(record.template, record.template_version, git.rev_parse("HEAD", top) or "")
+    git.add([prefix + answers.RECORD_NAME], top)
+    git.commit(f"Adopt template {record.template} {record.template_version} (dlgen adopt)", top)
 
 
 def refuse_linked(top: Path, prefix: str, branch: str) -> None:

@@ -1,4 +1,5 @@
-"""`.dlgen.yml`, the project record: load, validate (errors name the key), dump stably."""
+"""`.dlgen.yml`, the project record: load, validate (errors name the key), dump stably, and
+build it from a fresh render."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from dlgen.errors import InputError
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs `dlgen check` ~3 ms
 if TYPE_CHECKING:
     from typing import Any
+
+    from dlgen.render import Rendered
+    from dlgen.sources import Source
 
 RECORD_NAME = ".dlgen.yml"
 DEFAULT_BRANCH = "dlgen/template"
@@ -274,3 +278,31 @@ def save(project: Path, record: Record) -> None:
     tmp = path.with_name(f".{RECORD_NAME}.tmp")
     tmp.write_text(dumps(record), encoding="utf-8")
     tmp.replace(path)
+
+
+def from_render(source: Source, rendered: Rendered, dst: Path) -> Record:
+    """The record of a fresh render of `source` for the project at `dst`.
+
+    A local template is recorded relative to the project; the template's `_dlgen` policy is
+    copied, copier's `_skip_if_exists` paths added as create-only (rendered once, never merged).
+    """
+    import os
+
+    from dlgen import __version__, sources
+
+    spec = source.spec
+    if not source.bundled and not sources.is_url(sources.split_ref(spec)[0]):
+        spec = os.path.relpath(Path(sources.split_ref(spec)[0]).absolute(), dst)
+    policy = policy_from_meta(rendered.meta, f"{source.spec} copier.yml _dlgen")
+    skip = [p for p in rendered.skip_if_exists if p not in policy.create_only]
+    if skip:
+        policy = replace(policy, create_only=(*policy.create_only, *skip))
+    return Record(
+        template=spec,
+        template_version=source.version,
+        dlgen_version=__version__,
+        answers=rendered.answers,
+        template_commit=source.commit,
+        policy=policy,
+        flavour=rendered.flavour,
+    )

@@ -1,4 +1,6 @@
-"""The command line: click wiring only; each command imports its core module when it runs."""
+"""The command line: click wiring only; each command imports its core module when it runs.
+
+Help texts live in `cli_help`; `main` reports errors through `console.fail`, as `__main__` does."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from typing import Any
 import click
 
 from dlgen import __version__
-from dlgen.console import error, note, out
-from dlgen.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, DlgenError, InputError
+from dlgen.cli_help import EPILOGS, TOP_EPILOG, Group
+from dlgen.console import fail, note, out
+from dlgen.errors import EXIT_FINDINGS, InputError
 from dlgen.signals import Signalled
 
 _PATH = click.Path()  # a str: pathlib costs start-up time that --help and --version never need
@@ -73,76 +76,14 @@ def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str
     return data
 
 
-_EXIT_CODES = {
-    0: "ok",
-    2: "invalid input (a bad name, answer, option or file)",
-    70: "internal error (a dlgen bug; re-run with --debug and report it)",
-    130: "interrupted by Ctrl-C; 128+N when killed by signal N (129 SIGHUP, 143 SIGTERM)",
-}
-
-
-def _epilog(examples: list[str], codes: dict[int, str]) -> str:
-    """Examples and exit codes for a command's --help; `\\b` keeps click from rewrapping them."""
-    lines = ["\b", "Examples:", *(f"  $ {e}" for e in examples), "", "\b", "Exit codes:"]
-    lines += [f"  {code:<3} {text}" for code, text in sorted({**_EXIT_CODES, **codes}.items())]
-    return "\n".join(lines)
-
-
-class _Group(click.Group):
-    """A group whose command list shows each command's whole first sentence, wrapped, not cut."""
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            cmd = self.get_command(ctx, name)
-            if cmd is not None and not cmd.hidden:
-                rows.append((name, cmd.get_short_help_str(limit=1000)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-_TOP_EPILOG = """\b
-Examples:
-  $ dlgen new acme-vision --defaults        generate a project, every default taken
-  $ dlgen new other --data-file acme-vision/.dlgen.yml
-                                            the same answers under another name
-  $ dlgen check && dlgen update --dry-run   gate, then preview a template update
-  $ dlgen COMMAND --help                    examples and exit codes of one command
-
-\b
-Shell completion (bash; zsh_source and fish_source for zsh and fish):
-  $ eval "$(_DLGEN_COMPLETE=bash_source dlgen)"    # add this line to ~/.bashrc
-
-\b
-Exit codes: 0 ok · 1 template error or check findings · 2 invalid input ·
-3 refused (unsafe state) · 4 update conflicts · 70 internal error ·
-128+N killed by signal N · 130 Ctrl-C"""
-
-
-@click.group(
-    cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_TOP_EPILOG
-)
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=TOP_EPILOG)
 @click.version_option(__version__, "--version", prog_name="dlgen")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def cli(debug: bool) -> None:
     """Start deep-learning projects right and keep them right."""
 
 
-@cli.command(
-    epilog=_epilog(
-        [
-            "dlgen new acme-vision --defaults",
-            "dlgen new acme-vision --data task=tabular_regression --data ci=gitlab",
-            "dlgen new other --data-file acme-vision/.dlgen.yml   # replay another project",
-            "dlgen new demo --template https://host/org/tpl.git@v2 --defaults --pretend",
-        ],
-        {
-            1: "template error, or a failed step (git init, a hook); nothing is left behind",
-            3: "refused: the destination is not empty, or its directory cannot be made",
-        },
-    )
-)
+@cli.command(epilog=EPILOGS["new"])
 @click.argument("path", type=_PATH)
 @click.option(
     "--template",
@@ -213,12 +154,7 @@ def new(
     return 0
 
 
-@cli.command(
-    epilog=_epilog(
-        ["dlgen templates", "dlgen templates dl-project", "dlgen templates --format json"],
-        {2: "invalid input: T is not a template"},
-    )
-)
+@cli.command(epilog=EPILOGS["templates"])
 @click.argument("template", required=False, metavar="[T]")
 @_format()
 def templates(template: str | None, fmt: str) -> int:
@@ -237,23 +173,13 @@ def templates(template: str | None, fmt: str) -> int:
         lines = [f"{t['name']}\t{t['version'] or '-'}\t{t['description']}" for t in listing]
         out(json.dumps(listing, indent=2) if fmt == "json" else "\n".join(lines))
         return 0
-    with tpl.resolve(template) as source:
-        info = tpl.describe(source.name, source.path, source.version)
-        questions = tpl.read_questions(source.path)
+    info, questions = tpl.inspect(template)
     info["questions"] = [q.to_dict() for q in questions]
     out(json.dumps(info, indent=2) if fmt == "json" else tpl.questions_text(info, questions))
     return 0
 
 
-@cli.command(
-    epilog=_epilog(
-        ["dlgen check", "dlgen check ../acme-vision --format json --strict"],
-        {
-            1: "findings: errors, or warnings with --strict",
-            70: "internal error: the check could not run (a git call failed) or a dlgen bug",
-        },
-    )
-)
+@cli.command(epilog=EPILOGS["check"])
 @_project
 @_format()
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
@@ -263,28 +189,14 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
 
     Every honoured `check.ignore` entry is listed with its reason, so CI logs show it.
     """
-    from pathlib import Path
+    from dlgen.check import run
 
-    from dlgen.check import check as run_check
-    from dlgen.errors import InternalError, ProcessError
-
-    try:
-        report = run_check(Path(path), only=only)
-    except (ProcessError, OSError) as e:
-        raise InternalError(f"could not run the check: {e}") from e
-    out(report.to_json(strict) if fmt == "json" else report.to_text(strict))
-    return report.exit_code(strict)
+    text, code = run(path, fmt=fmt, strict=strict, only=only)
+    out(text)
+    return code
 
 
-@cli.command(
-    epilog=_epilog(
-        ["dlgen status ~/src", "dlgen status services --depth 2 --format markdown"],
-        {
-            1: "with --exit-code: a project fails, has conflicts or an update in progress",
-            2: "invalid input: a PATH or --template that is not a directory",
-        },
-    )
-)
+@cli.command(epilog=EPILOGS["status"])
 @click.argument("paths", nargs=-1, type=_PATH, metavar="[PATH]...")
 @click.option(
     "--depth",
@@ -330,20 +242,7 @@ def status(
     return report.exit_code(strict) if exit_code else 0
 
 
-@cli.command(
-    epilog=_epilog(
-        [
-            "dlgen update --dry-run",
-            "dlgen update --to v2 --data tracker=mlflow",
-            "dlgen update --abort",
-        ],
-        {
-            1: "template error, or a failed step",
-            3: "refused: dirty tree, merge in progress, no template branch",
-            4: "the merge left conflicts: resolve them and commit, or --abort",
-        },
-    )
-)
+@cli.command(epilog=EPILOGS["update"])
 @_project
 @click.option("--to", metavar="REF", help="Template version (git ref) to update to.")
 @_data
@@ -387,12 +286,7 @@ def update(
     return result.exit_code
 
 
-@cli.command(
-    epilog=_epilog(
-        ["dlgen adopt . --template dl-project --data task=tabular_regression"],
-        {1: "template error", 3: "refused: not a git repository, dirty tree"},
-    )
-)
+@cli.command(epilog=EPILOGS["adopt"])
 @_project
 @click.option(
     "--template",
@@ -420,16 +314,7 @@ def adopt(
     return 0
 
 
-@cli.command(
-    epilog=_epilog(
-        ["dlgen diff --stat", "dlgen diff --name-only", "dlgen diff --exit-code --stat"],
-        {
-            1: "with --exit-code: the project deviates from its template",
-            2: "invalid input, e.g. --stat with --name-only",
-            3: "refused: not a git repository, or no template branch",
-        },
-    )
-)
+@cli.command(epilog=EPILOGS["diff"])
 @_project
 @click.option("--stat", is_flag=True, help="Summary of changes per file.")
 @click.option("--name-only", is_flag=True, help="Only the changed paths (with their status).")
@@ -446,43 +331,16 @@ def diff(path: str, stat: bool, name_only: bool, exit_code: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, map errors to exit codes, tracebacks only with --debug."""
+    """Entry point: run the CLI; an exception becomes its exit code and one line (`console.fail`,
+    the traceback only with --debug); click's usage errors are click's."""
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
     try:
         code = cli.main(args=args, prog_name="dlgen", standalone_mode=False)
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        _error_line("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
-    except Signalled as e:
-        _error_line(f"interrupted by {e}")
-        sys.exit(e.exit_code)
+    except click.exceptions.Abort:  # ^C (click turns KeyboardInterrupt into Abort)
+        code = fail(KeyboardInterrupt())
     except click.ClickException as e:
         e.show()
-        sys.exit(e.exit_code)
-    except DlgenError as e:
-        if debug:
-            _print_traceback()
-        error(str(e))
-        sys.exit(e.exit_code)
-    except Exception as e:  # a bug: one line, the traceback on request
-        if debug:
-            _print_traceback()
-        error(f"internal error: {type(e).__name__}: {e} (re-run with --debug)")
-        sys.exit(EXIT_INTERNAL)
+        code = e.exit_code
+    except (Exception, KeyboardInterrupt, Signalled) as e:
+        code = fail(e, debug="--debug" in args)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def _error_line(line: str) -> None:
-    """The error line of an interruption: the terminal may be gone (SIGHUP), so never raise."""
-    try:
-        error(line)
-        sys.stderr.flush()
-    except OSError:
-        pass
-
-
-def _print_traceback() -> None:
-    import traceback  # costs ~10 ms at start-up; only --debug needs it
-
-    traceback.print_exc()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dlgen.errors import InputError, TemplateError, UnsafeStateError
+from dlgen.template import Template
 
 _JINJA_MARKS = ("{{", "{%", "{#")
 # the words cookiecutter takes for yes/no
@@ -134,21 +134,18 @@ def ask(template_dir: Path, keys: list[str], current: Mapping[str, Any]) -> dict
     default, the template's `__prompts__` text, and its choices; answered questions stay."""
     import click
 
-    raw = json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
-    prompts = raw.get("__prompts__") or {}
+    declared = {q.name: q for q in Template.load(template_dir, "cookiecutter").questions}
     out: dict[str, Any] = {}
     for key in keys:
-        text = prompts.get(key, key) if isinstance(prompts, dict) else key
-        if isinstance(text, dict):
-            text = text.get("__prompt__", key)
-        declared, default = raw.get(key), current.get(key)
-        if isinstance(declared, bool):
-            out[key] = click.confirm(str(text), default=bool(default))
-        elif isinstance(declared, list) and declared:
-            choice = click.Choice([str(c) for c in declared])
-            out[key] = click.prompt(str(text), type=choice, default=str(default))
+        q, default = declared[key], current.get(key)
+        text = q.help or key
+        if q.type == "bool":
+            out[key] = click.confirm(text, default=bool(default))
+        elif q.choices:
+            choice = click.Choice(list(q.values))
+            out[key] = click.prompt(text, type=choice, default=str(default))
         else:
-            out[key] = click.prompt(str(text), default=str(default))
+            out[key] = click.prompt(text, default=str(default))
     return out
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from dlgen import answers, templates
+from dlgen import answers, sources
 from dlgen.errors import InputError
 
 # Answers a replayed project's record does not pass on: they name the project it came from.
@@ -60,7 +60,7 @@ def read(path: Path) -> DataFile:
 def _from_here(spec: str, record_dir: Path) -> str:
     """A recorded template source as the current directory sees it (records hold paths relative
     to their project)."""
-    if spec in templates.bundled_names() or templates.is_url(spec) or Path(spec).is_absolute():
+    if spec in sources.bundled_names() or sources.is_url(spec) or Path(spec).is_absolute():
         return spec
     return os.path.relpath(os.path.normpath(record_dir.absolute() / spec))
 

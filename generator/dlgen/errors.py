@@ -1,4 +1,5 @@
-"""The exception hierarchy; each class carries the exit code the CLI returns for it."""
+"""The exception hierarchy, each class carrying the exit code the CLI returns for it, and the one
+mapping from any exception that ends a command to its exit code and error line (`exit_status`)."""
 
 from __future__ import annotations
 
@@ -61,3 +62,18 @@ EXIT_FINDINGS = 1  # `dlgen check` found something; `dlgen diff --exit-code` fou
 EXIT_CONFLICTS = 4
 EXIT_INTERNAL = InternalError.exit_code  # 70: a bug, or a check that could not run
 EXIT_INTERRUPTED = 130
+
+
+def exit_status(error: BaseException) -> tuple[int, str]:
+    """The exit code and the one error line for an exception that ends a command: every entry
+    point (`cli.main`, the plain `dlgen check` of `__main__`) reports through `console.fail`,
+    which asks this. A DlgenError's own code, 130 for ^C, 128+N for signal N, else 70 (a bug)."""
+    from dlgen.signals import Signalled  # only once something went wrong (start-up)
+
+    if isinstance(error, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted"
+    if isinstance(error, Signalled):
+        return error.exit_code, f"interrupted by {error}"
+    if isinstance(error, DlgenError):
+        return error.exit_code, str(error)
+    return EXIT_INTERNAL, f"internal error: {type(error).__name__}: {error} (re-run with --debug)"

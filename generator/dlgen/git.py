@@ -275,36 +275,6 @@ def has_remote(cwd: Path, name: str) -> bool:
     return name in git(["remote"], cwd).split()
 
 
-def merge_tree(ours: str, theirs: str, cwd: Path) -> tuple[str, list[str]]:
-    """Merge without touching index or work tree: (result tree, conflicted paths)."""
-    r = proc.run(
-        ["git", "merge-tree", "--write-tree", "--name-only", "-z", ours, theirs],
-        cwd=cwd,
-        env=_env(),
-        check=False,
-    )
-    if r.returncode not in (0, 1):
-        raise ProcessError(["git", "merge-tree"], r.returncode, r.stdout, r.stderr)
-    head, _, rest = r.stdout.partition("\0")
-    conflicts = rest.split("\0\0", 1)[0].split("\0") if r.returncode == 1 else []
-    return head.strip(), sorted({p for p in conflicts if p})
-
-
-def merge_no_commit(branch: str, message: str, cwd: Path) -> bool:
-    """`git merge --no-ff --no-commit` with zdiff3 markers; False when conflicts remain."""
-    args = [
-        "-c",
-        "merge.conflictStyle=zdiff3",
-        "merge",
-        "--no-ff",
-        "--no-commit",
-        "-m",
-        message,
-        branch,
-    ]
-    return git_rc(args, cwd) == 0
-
-
 def unmerged_stages(cwd: Path) -> dict[str, dict[int, str]]:
     """Unmerged path -> {stage: blob} (1 base, 2 ours, 3 theirs)."""
     out: dict[str, dict[int, str]] = {}
@@ -460,3 +430,213 @@ def modified_paths(paths: Sequence[str], cwd: Path) -> list[str]:
 def forget_merge(cwd: Path) -> None:
     """Drop the merge state (MERGE_HEAD...), index and work tree left alone; needs no index lock."""
     git(["merge", "--quit"], cwd)
+
+
+# --- project flows (update, adopt, diff, status, new) and the template branch: what they read
+# --- and write beyond the sections above, one function per command line -------------------------
+
+
+def prefix_of(path: Path, top: Path) -> str:
+    """`path`'s place in the work tree `top` as `git rev-parse --show-prefix` says it, without a
+    call: '' at the root, else 'a/b/'. Both paths resolved."""
+    return "" if path == top else path.relative_to(top).as_posix() + "/"
+
+
+def fetch_quietly(remote: str, refspec: str, cwd: Path) -> bool:
+    """Fetch one refspec, no tags, no submodules, no FETCH_HEAD; False when it failed (offline)."""
+    args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", remote, refspec]
+    return git_rc(["-c", "fetch.recurseSubmodules=false", *args], cwd) == 0
+
+
+def is_ignored(path: str, cwd: Path) -> bool:
+    """Whether git ignores `path` (`git check-ignore`)."""
+    return git_rc(["check-ignore", "-q", "--", path], cwd) == 0
+
+
+def untrack(path: str, cwd: Path) -> None:
+    """Drop `path` from the index (its unmerged entries included); the file is left alone."""
+    git(["rm", "--quiet", "--cached", "--", path], cwd)
+
+
+def add(paths: Sequence[str], cwd: Path) -> None:
+    """Stage `paths`."""
+    git(["add", "--", *paths], cwd)
+
+
+def commit(message: str, cwd: Path) -> None:
+    """Commit the index as it is (hooks skipped: dlgen's own commit of its record)."""
+    git(["commit", "--quiet", "--no-verify", "-m", message], cwd)
+
+
+def merge_ours(ref: str, cwd: Path) -> None:
+    """Record `ref` as merged without taking any of its changes, uncommitted (`-s ours`)."""
+    args = ["merge", "--quiet", "--strategy=ours", "--allow-unrelated-histories", "--no-commit"]
+    git([*args, ref], cwd)
+
+
+def diff_to_work_tree(rev: str, paths: Sequence[str], cwd: Path, mode: Sequence[str] = ()) -> str:
+    """`git diff` from `rev` to the work tree on `paths`; `mode` e.g. `--stat`."""
+    return git(["diff", "--no-color", *mode, rev, "--", *paths], cwd)
+
+
+def config_matching(pattern: str, cwd: Path) -> list[tuple[str, str]]:
+    """(key, value) of every config entry whose key matches `pattern`, in git's order."""
+    out = git(["config", "-z", "--get-regexp", pattern], cwd, check=False)  # 1: none set
+    pairs = (entry.partition("\n") for entry in out.split("\0") if entry)
+    return [(key, value.strip()) for key, _, value in pairs]
+
+
+def remote_urls(cwd: Path) -> list[str]:
+    """The URL of every remote."""
+    out = git(["config", "--get-regexp", r"^remote\..*\.url$"], cwd, check=False)
+    return [line.split(" ", 1)[1] for line in out.splitlines() if " " in line]
+
+
+def ref_ids(patterns: Sequence[str], cwd: Path) -> dict[str, str]:
+    """ref name -> object id of the refs matching `patterns` (`git for-each-ref`)."""
+    out = git(["for-each-ref", "--format=%(refname) %(objectname)", *patterns], cwd)
+    return dict(line.split(" ", 1) for line in out.splitlines())
+
+
+def unmerged_below(cwd: Path) -> list[str]:
+    """Unmerged paths under `cwd` (repository paths), sorted."""
+    out = git(["ls-files", "--unmerged", "-z", "--", "."], cwd)
+    return sorted({e.partition("\t")[2] for e in out.split("\0") if e})
+
+
+def commit_body(sha: str, cwd: Path, *, check: bool = True) -> str:
+    """The full message of commit `sha` ('' for an unreadable one without `check`)."""
+    return git(["log", "-1", "--format=%B", sha], cwd, check=check)
+
+
+def is_ancestor(a: str, b: str, cwd: Path) -> bool:
+    """Whether commit `a` is `b` or an ancestor of it."""
+    return git_rc(["merge-base", "--is-ancestor", a, b], cwd) == 0
+
+
+def log_records(rev: str, cwd: Path) -> list[tuple[str, str, str, str]]:
+    """(sha, parents, author email, body) of each commit reachable from `rev`, newest first."""
+    return log_entries(git(["log", "-z", RENDER_LOG, rev, "--"], cwd))
+
+
+def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
+    """(sha, commit time, body) of the first commit `git log -n1 ARGS` lists, or None."""
+    out = git(["log", "-n1", "--format=%H %ct%n%B", *args], cwd, check=False)
+    head, _, body = out.partition("\n")
+    sha, _, time = head.partition(" ")
+    return (sha, int(time), body) if sha else None
+
+
+# --- dlgen check: the facts it gathers ---------------------------------------------------------
+
+RENDER_LOG = "--format=%H%x01%P%x01%ae%x01%B"  # what `template_branch.not_a_render` judges
+
+
+def check_calls(branch_ref: str, present: Sequence[str]) -> list[list[str]]:
+    """`dlgen check`'s first git calls, independent so that they start at once (`git_parallel`):
+    tracked merge leftovers, the template branch's log, the files of its tip under the current
+    directory, and the work tree's blob ids of `present` (filters applied, as `git add` would)."""
+    return [
+        ["ls-files", "-z", "--", "*.rej", "*.orig"],
+        ["log", "--ignore-missing", "-z", RENDER_LOG, branch_ref, "--"],
+        ["ls-tree", "-r", "-z", branch_ref],
+        *([["hash-object", "--", *present]] if present else []),
+    ]
+
+
+def tree_blobs(out: str) -> dict[str, str]:
+    """path -> blob id from `git ls-tree -z` output."""
+    blobs = {}
+    for entry in filter(None, out.split("\0")):
+        meta, _, path = entry.partition("\t")
+        blobs[path] = meta.split()[2]
+    return blobs
+
+
+def files_of(rev: str, cwd: Path) -> dict[str, str]:
+    """path -> blob id of every file of `rev` under `cwd`, paths relative to `cwd`."""
+    return tree_blobs(git(["ls-tree", "-r", "-z", rev], cwd))
+
+
+def hash_objects(paths: Sequence[str], cwd: Path) -> list[str]:
+    """The blob ids the work-tree files `paths` would get from `git add`, in order."""
+    return git(["hash-object", "--", *paths], cwd).split() if paths else []
+
+
+def log_entries(out: str) -> list[tuple[str, str, str, str]]:
+    """(sha, parents, author email, message) of each commit in `git log -z {RENDER_LOG}` output."""
+    entries = []
+    for entry in filter(None, out.split("\0")):
+        sha, parents, email, body = entry.split("\x01", 3)
+        entries.append((sha, parents, email, body))
+    return entries
+
+
+# --- structured merges ---------------------------------------------------------------------------
+
+
+def write_blob(data: bytes, cwd: Path) -> str:
+    """Store `data` as a blob, byte for byte (no filters), and return its id."""
+    text = data.decode("utf-8", "surrogateescape")
+    out = proc.run(["git", "hash-object", "-w", "--no-filters", "--stdin"], cwd, _env(), stdin=text)
+    return out.stdout.strip()
+
+
+def index_entries(path: str, cwd: Path) -> dict[int, tuple[str, str]]:
+    """The index entries of `path`: {stage: (mode, blob)} (stage 0 when merged)."""
+    out: dict[int, tuple[str, str]] = {}
+    for entry in _z(git(["ls-files", "-s", "-z", "--", path], cwd)):
+        meta, _, _name = entry.partition("\t")
+        mode, blob, stage = meta.split()
+        out[int(stage)] = (mode, blob)
+    return out
+
+
+def set_index(path: str, entries: Mapping[int, tuple[str, str]], cwd: Path) -> None:
+    """Replace every index entry of `path` by `entries` ({stage: (mode, blob)})."""
+    zero = "0" * len(next(iter(entries.values()))[1])
+    lines = [f"0 {zero}\t{path}"]
+    lines += [f"{mode} {blob} {stage}\t{path}" for stage, (mode, blob) in sorted(entries.items())]
+    proc.run(
+        ["git", "update-index", "-z", "--index-info"], cwd, _env(), stdin="\0".join(lines) + "\0"
+    )
+
+
+def checkout_index(paths: Sequence[str], cwd: Path) -> None:
+    """Write `paths` from the index (stage 0) to the work tree, through the repository's filters."""
+    git(["checkout-index", "-f", "--", *paths], cwd)
+
+
+# --- template repositories: tags, clones, verbatim exports (read by sources.py) ----------------
+
+
+def tags_newest_first(repo: Path) -> list[str]:
+    """Every tag of `repo`, highest version first (git's version sort)."""
+    return git(["tag", "--list", "--sort=-v:refname"], repo).split()
+
+
+def describe_tags(commit: str, repo: Path) -> str:
+    """`commit` named from the nearest tag (`v1.2-3-gabc1234`), else its abbreviated id."""
+    return git(["describe", "--tags", "--always", commit], repo).strip()
+
+
+def clone_no_checkout(url: str, dst: Path) -> None:
+    """Clone `url` into `dst` without a work tree checkout (the export reads the commit)."""
+    git(["clone", "--quiet", "--no-checkout", "--", url, str(dst)], dst.parent)
+
+
+def export_commit(repo: Path, commit: str, dst: Path) -> None:
+    """Write the tree of `commit` into `dst` (no .git) as a checkout would, through an index
+    beside `dst`, so that a local repository read in place is left untouched.
+
+    Not `git archive`: it applies the template repository's `export-subst` and `export-ignore`
+    attributes, which are meant for the generated project (copier and cruft clone, so
+    `.git_archival.txt` keeps its `$Format:%H$` and an export-ignored `tests/` stays).
+    """
+    index = dst.parent / f".{dst.name}.index"
+    env = {"GIT_INDEX_FILE": str(index)}
+    try:
+        git(["read-tree", commit], repo, env=env)
+        git(["checkout-index", "--all", "--force", f"--prefix={dst}/"], repo, env=env)
+    finally:
+        index.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dlgen.errors import StepError
-from dlgen.templates import bundled_root
+from dlgen.sources import bundled_root
 
 
 def hook_path(template: str, event: str) -> Path:

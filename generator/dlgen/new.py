@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from dlgen import (
-    __version__,
     answers,
     data_files,
     git,
@@ -23,11 +22,12 @@ from dlgen import (
     proc,
     questions,
     signals,
+    sources,
     template_branch,
-    templates,
 )
 from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
-from dlgen.render import Rendered, render
+from dlgen.render import render
+from dlgen.template import Template
 
 DEFAULT_TEMPLATE = "dl-project"
 _STAGING_PREFIX = ".dlgen-new-"
@@ -70,12 +70,11 @@ def new(
     dst = check_destination(path)
     given = data_files.read(data_file) if data_file is not None else data_files.DataFile({})
     spec = template or given.template or DEFAULT_TEMPLATE
-    with signals.raising(), templates.resolve(spec) as source:
-        meta = templates.read_meta(source.path, flavour)
-        wanted, notes = collect_answers(dst, given, data or {}, meta, source, pinned=bool(template))
-        user_defaults = git_config_defaults(meta.raw, _anchor(dst), skip=wanted)
-        asked = questions.read(source.path, flavour)
-        defaults = questions.ask_or_default(asked, wanted, user_defaults, defaults=defaults)
+    with signals.raising(), sources.resolve(spec) as source:
+        tpl = Template.load(source.path, flavour)
+        wanted, notes = collect_answers(dst, given, data or {}, tpl, source, pinned=bool(template))
+        user_defaults = git_config_defaults(tpl.dlgen, _anchor(dst), skip=wanted)
+        defaults = questions.ask_or_default(tpl.questions, wanted, user_defaults, defaults=defaults)
         if pretend:
             return _pretend(
                 source, dst, wanted, user_defaults, trust=trust, notes=notes, flavour=flavour
@@ -101,8 +100,8 @@ def collect_answers(
     dst: Path,
     given: data_files.DataFile,
     data: Mapping[str, Any],
-    meta: templates.TemplateMeta,
-    source: templates.Source,
+    tpl: Template,
+    source: sources.Source,
     *,
     pinned: bool,
 ) -> tuple[dict[str, Any], list[str]]:
@@ -114,14 +113,14 @@ def collect_answers(
     wanted = {**given.answers, **data}
     notes = []
     if given.replay:
-        dropped = sorted(k for k in wanted if k not in meta.questions)
-        wanted = {k: v for k, v in wanted.items() if k in meta.questions}
+        dropped = sorted(k for k in wanted if k not in tpl.names)
+        wanted = {k: v for k, v in wanted.items() if k in tpl.names}
         if dropped:
             notes.append(f"{source.spec} does not ask {', '.join(dropped)}: not replayed")
         if given.version and not pinned and given.version != source.version:
             notes.append(f"the record has {source.spec} {given.version}; using {source.version}")
-    wanted = initial_data(dst, wanted, meta.questions)
-    if given.replay and "package_name" in meta.questions and "package_name" not in wanted:
+    wanted = initial_data(dst, wanted, tpl.names)
+    if given.replay and "package_name" in tpl.names and "package_name" not in wanted:
         wanted["package_name"] = names.package_name(wanted["project_name"])
     return wanted, notes
 
@@ -142,20 +141,15 @@ def git_config_defaults(
     if not keys:
         return {}
     pattern = "^(" + "|".join(re.escape(k) for k in keys) + ")$"
-    try:  # one git call for all keys; exit 1 when none is set
-        out = git.git(["config", "-z", "--get-regexp", pattern], where, check=False)
+    try:  # one git call for all keys
+        found = git.config_matching(pattern, where)
     except ProcessError:  # no git: the template's defaults stand
         return {}
-    found: dict[str, str] = {}
-    for entry in filter(None, out.split("\0")):
-        key, _, value = entry.partition("\n")
-        if key in keys and value.strip():
-            found[keys[key]] = value.strip()  # the last one set wins, as with `git config --get`
-    return found
+    return {keys[key]: value for key, value in found if key in keys and value}
 
 
 def _pretend(
-    source: templates.Source,
+    source: sources.Source,
     dst: Path,
     data: dict[str, Any],
     user_defaults: Mapping[str, Any],
@@ -186,7 +180,7 @@ def _pretend(
 
 
 def _generate(
-    source: templates.Source,
+    source: sources.Source,
     out: Path,
     dst: Path,
     data: dict[str, Any],
@@ -219,7 +213,7 @@ def _generate(
         )
         if "package_name" in rendered.answers:
             names.check_package_name(str(rendered.answers["package_name"]))
-        record = make_record(source, rendered, dst)
+        record = answers.from_render(source, rendered, dst)
         answers.save(out, record)
         if source.bundled:
             lifecycle.run(source.name, "post_generate", project=out, answers=rendered.answers)
@@ -261,26 +255,6 @@ def initial_data(dst: Path, data: Mapping[str, Any], asked: tuple[str, ...]) -> 
     elif "package_name" in asked and "project_name" in out:
         names.check_package_name(names.package_name(out["project_name"]))
     return out
-
-
-def make_record(source: templates.Source, rendered: Rendered, dst: Path) -> answers.Record:
-    """The `.dlgen.yml` content of a fresh render."""
-    spec = source.spec
-    if not source.bundled and not templates.is_url(templates.split_ref(spec)[0]):
-        spec = os.path.relpath(Path(templates.split_ref(spec)[0]).absolute(), dst)
-    policy = answers.policy_from_meta(rendered.meta, f"{source.spec} copier.yml _dlgen")
-    skip = [p for p in rendered.skip_if_exists if p not in policy.create_only]
-    if skip:  # copier's `_skip_if_exists`: like create-only, rendered once, never merged
-        policy = replace(policy, create_only=(*policy.create_only, *skip))
-    return answers.Record(
-        template=spec,
-        template_version=source.version,
-        dlgen_version=__version__,
-        answers=rendered.answers,
-        template_commit=source.commit,
-        policy=policy,
-        flavour=rendered.flavour,
-    )
 
 
 def commit_first_render(project: Path, record: answers.Record) -> None:

@@ -1,7 +1,7 @@
-"""A template's questions, read from copier.yml (or cookiecutter.json) before anything renders.
+"""Which of a template's questions (`template.Question`) would be left without an answer.
 
-`dlgen new` uses them to find every question that would be left without an answer, so that one
-error names them all (copier stops at the first), and to know whether a terminal is needed.
+`dlgen new` asks this before anything renders, so that one error names them all (copier stops
+at the first), and to know whether a terminal is needed.
 `when:` conditions and templated defaults are evaluated with Jinja and copier's default filters,
 in question order, as copier does; an expression that cannot be evaluated here counts as
 "asked" and "has a default", so that copier, which renders next, has the last word.
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from dlgen.errors import InputError
+from dlgen.template import Question
 
 
 class _Missing:
@@ -26,45 +25,6 @@ class _Missing:
 MISSING: Any = _Missing()
 _FALSE = {"", "0", "n", "no", "f", "false", "off", "~", "null", "none"}
 _TRUE = {"y", "yes", "t", "true", "on", "1"}
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question as the template declares it."""
-
-    name: str
-    help: str = ""
-    type: str = "str"
-    choices: tuple[str, ...] = ()
-    default: Any = MISSING  # the raw declared default (may be a Jinja string)
-    when: Any = True  # bool or a Jinja expression
-
-    def describe(self) -> str:
-        """`name: help [choices: a, b]`, for a message that lists questions."""
-        text = self.name + (f": {self.help}" if self.help else "")
-        if self.choices:
-            text += f" [choices: {', '.join(self.choices)}]"
-        elif self.type != "str":
-            text += f" [{self.type}]"
-        return text
-
-
-def read(template_dir: Path, flavour: str | None = None) -> tuple[Question, ...]:
-    """The questions of the template in `template_dir`, in the order they are asked, as
-    `templates.read_questions` reads them, with the values --data may give for each choice."""
-    from dlgen.templates import read_questions
-
-    return tuple(
-        Question(
-            q.name,
-            help=q.help.strip(),
-            type=q.type,
-            choices=tuple(str(c.value) for c in q.choices),
-            default=MISSING if q.required else q.default,
-            when=q.when,
-        )
-        for q in read_questions(template_dir, flavour)
-    )
 
 
 def _truthy(value: Any) -> bool:
@@ -126,7 +86,7 @@ def unanswered(
         if q.name in answers:
             context[q.name] = _cast(q, answers[q.name])
             continue
-        default = defaults.get(q.name, q.default)
+        default = defaults.get(q.name, MISSING if q.required else q.default)
         try:
             value = renderer.render(default, context)
         except Exception:

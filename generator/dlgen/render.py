@@ -11,9 +11,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dlgen import __version__, cookiecutter_render, templates
+from dlgen import __version__, cookiecutter_render, sources
 from dlgen.errors import DlgenError, InputError, TemplateError
-from dlgen.templates import Source
+from dlgen.sources import Source
+from dlgen.template import Template
 
 # copier's messages for a rejected answer: "Validation error for question 'x'", "Invalid choice
 # for 'x'", "Invalid answer for 'x'"; it has no exception class of its own for them.
@@ -176,7 +177,7 @@ def trusted_by_settings(origin: str) -> bool:
 
 
 def _normalize(location: str) -> str:
-    if "://" in location or templates.is_url(location):
+    if "://" in location or sources.is_url(location):
         return location
     return str(Path(location).expanduser().resolve())
 
@@ -225,9 +226,9 @@ def render(
     copier's defaults (shown at the prompt, recorded as answers); `skip_tasks` skips every copier
     task and cookiecutter hook (--pretend).
     """
-    flavour = templates.pick_flavour(source.path, flavour)
-    chosen = flavour if len(templates.flavours(source.path)) > 1 else None
-    if flavour == "cookiecutter":
+    tpl = Template.load(source.path, flavour)
+    chosen = tpl.flavour if len(tpl.flavours) > 1 else None
+    if tpl.flavour == "cookiecutter":
         if not trust and cookiecutter_render.has_hooks(source.path):
             trust = trusted_by_settings(source.origin)
         lint_source(source.path, suffix=None)  # binaryornot decides per file what it renders
@@ -238,7 +239,7 @@ def render(
         return Rendered(found, {}, tuple(k for k in found if k not in data), flavour=chosen)
     from copier import errors as copier_errors
 
-    _check_settable(data, templates.read_meta(source.path, "copier").computed)
+    _check_settable(data, tpl.computed)
     lint_source(source.path)
     copy = partial(
         _run_copy,

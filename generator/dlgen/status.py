@@ -1,9 +1,10 @@
 """`dlgen status PATH...`: the fleet view. Read-only and offline, on check's copier-free path.
 
 Each project gets its `dlgen check` report, its active ignores, whether an update or merge is in
-progress and which paths are left conflicted, and how far its template version trails the newest
-version visible here: the bundled template's, a local template's, or the newest tag of a clone
-given with `--template`. Projects are inspected in a thread pool: the work is git subprocesses.
+progress (from the update `journal`) and which paths are left conflicted, and how far its
+template version trails the newest version visible here: the bundled template's, a local
+template's, or the newest tag of a clone given with `--template`. Projects are inspected in a
+thread pool: the work is git subprocesses.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dlgen import answers, git, templates
-from dlgen.check import ERROR, WARNING, _lag, _parse_version, check
+from dlgen import answers, git, journal, sources
+from dlgen.check import check
 from dlgen.errors import DlgenError, InputError
+from dlgen.findings import ERROR, WARNING
 from dlgen.status_report import STATES, FleetReport, Row
-
-_ABORT_REFS = "refs/dlgen/"  # dlgen update's saved state (orig-template, orig-head)
-
+from dlgen.template import Template
+from dlgen.versions import lag as lag_of
+from dlgen.versions import parse as parse_version
 
 # --- finding the projects -----------------------------------------------------------------------
 
@@ -93,19 +95,19 @@ class Versions:
         top = git.toplevel(path) if path.is_dir() else None
         if top is None:
             raise InputError(f"--template {spec}: {clone} is not a local git clone of a template")
-        newest = templates.newest_version_tag(top)
-        keys = [str(top.resolve()), *_remote_urls(top), *([source] if sep else [])]
+        newest = sources.newest_version_tag(top)
+        keys = [str(top.resolve()), *git.remote_urls(top), *([source] if sep else [])]
         self._newest.update({_normalize(k): newest for k in keys})
 
     def newest(self, template: str, project: Path) -> str | None:
         """The newest version of the template recorded as `template` by the project `project`."""
-        if "/" not in template and template in templates.bundled_names():
+        if "/" not in template and template in sources.bundled_names():
             key = f"bundled:{template}"
             if key not in self._newest:
-                meta = templates.read_meta(templates.bundled_root() / "templates" / template)
-                self._newest[key] = meta.version
+                path = sources.bundled_root() / "templates" / template
+                self._newest[key] = Template.version_of(path)
             return self._newest[key]
-        if templates.is_url(template):
+        if sources.is_url(template):
             return self._newest.get(_normalize(template))  # only a clone given with --template
         key = str((project / template).resolve())
         if key not in self._newest:
@@ -113,72 +115,20 @@ class Versions:
         return self._newest[key]
 
 
-def _remote_urls(repo: Path) -> list[str]:
-    out = git.git(["config", "--get-regexp", r"^remote\..*\.url$"], repo, check=False)
-    return [line.split(" ", 1)[1] for line in out.splitlines() if " " in line]
-
-
 def _local_newest(path: Path) -> str | None:
-    """As `templates.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
+    """As `sources.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
     if not path.is_dir():
         return None
     top = git.toplevel(path)
     if top is not None and top.resolve() == path:
-        return templates.newest_version_tag(top)
+        return sources.newest_version_tag(top)
     try:
-        return templates.read_meta(path).version
+        return Template.version_of(path)
     except InputError:
         return None
 
 
 # --- one project ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _RepoState:
-    update: bool = False
-    merge: bool = False
-    conflicts: tuple[str, ...] = ()
-
-
-def _git_dir(project: Path) -> Path | None:
-    """The git directory holding MERGE_HEAD, found as git finds it, without a git call: `.git`
-    in the project or a parent; a folder, or a `gitdir:` file in worktrees and submodules."""
-    here = project.resolve()
-    for folder in (here, *here.parents):
-        dotgit = folder / ".git"
-        if dotgit.is_dir():
-            return dotgit
-        if dotgit.is_file():
-            text = dotgit.read_text(encoding="utf-8", errors="replace")
-            return (folder / text.removeprefix("gitdir:").strip()).resolve()
-    return None
-
-
-def repo_state(project: Path, branch: str) -> _RepoState:
-    """dlgen's abort refs or MERGE_HEAD, and the unmerged paths of the project (2 git calls)."""
-    gitdir = _git_dir(project)
-    if gitdir is None:
-        return _RepoState()
-    refs = git.git(
-        ["for-each-ref", "--format=%(refname) %(objectname)", _ABORT_REFS, f"refs/heads/{branch}"],
-        project,
-    )
-    ids = dict(line.split(" ", 1) for line in refs.splitlines())
-    mine = [r for r in ids if r.startswith(_ABORT_REFS) and _belongs(r, branch)]
-    merge_head = gitdir / "MERGE_HEAD"
-    merging = merge_head.is_file()
-    merged = merge_head.read_text().split()[:1] if merging else []
-    unmerged = git.git(["ls-files", "--unmerged", "-z", "--", "."], project)
-    paths = sorted({e.partition("\t")[2] for e in unmerged.split("\0") if e})
-    update = bool(mine) or merged == [ids.get(f"refs/heads/{branch}")]
-    return _RepoState(update, merging, tuple(paths))
-
-
-def _belongs(ref: str, branch: str) -> bool:
-    """refs/dlgen/NAME is the repository's; refs/dlgen/<branch>/NAME is one project's."""
-    rest = ref.removeprefix(_ABORT_REFS)
-    return "/" not in rest or rest.startswith(f"{branch}/")
 
 
 def inspect(found: _Found) -> Row:
@@ -191,7 +141,7 @@ def inspect(found: _Found) -> Row:
     except InputError:
         record = None  # check reported it as DLG001
     branch = record.branch if record else answers.DEFAULT_BRANCH
-    state = repo_state(found.path, branch)
+    state = journal.state(found.path, branch)
     markers = [f.path for f in report.findings if f.id == "DLG007"]
     return Row(
         found.shown,
@@ -215,9 +165,9 @@ def _with_version(row: Row, found: _Found, versions: Versions) -> Row:
     behind = False
     if row.template and row.version:
         newest = versions.newest(row.template, found.path)
-        old, new = _parse_version(row.version), _parse_version(newest or "")
+        old, new = parse_version(row.version), parse_version(newest or "")
         if old and new:
-            lag, behind = _lag(old, new), new > old
+            lag, behind = lag_of(old, new), new > old
     return replace(row, state=_state(row, behind), newest=newest, lag=lag, behind=behind)
 
 

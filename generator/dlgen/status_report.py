@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dlgen.check import ERROR, WARNING, Finding
+from dlgen.findings import ERROR, WARNING, Finding
 
 # Worst first: the order of the table.
 STATES = ("conflicted", "updating", "failing", "warning", "lagging", "current", "not-a-project")

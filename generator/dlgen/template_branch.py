@@ -144,14 +144,8 @@ def locate(top: Path, prefix: str, branch: str, *, record: Record | None = None)
 
 def branch_tips(top: Path, branch: str) -> tuple[str | None, str | None]:
     """The local branch and origin's remote-tracking branch (None where absent), in one call."""
-    wanted = {ref(branch): 0, remote_ref(branch): 1}
-    out = git.git(["for-each-ref", "--format=%(objectname) %(refname)", *wanted], top)
-    tips: list[str | None] = [None, None]
-    for line in out.splitlines():
-        sha, _, name = line.partition(" ")
-        if name in wanted:
-            tips[wanted[name]] = sha
-    return tips[0], tips[1]
+    ids = git.ref_ids([ref(branch), remote_ref(branch)], top)
+    return ids.get(ref(branch)), ids.get(remote_ref(branch))
 
 
 def newest_merged(top: Path, prefix: str, rev: str = "HEAD") -> Render | None:
@@ -180,22 +174,20 @@ _CLOCK_SLACK = 24 * 3600
 def _first_render(top: Path, prefix: str, revs: list[str]) -> Render | None:
     email = git.DLGEN_AUTHOR["GIT_AUTHOR_EMAIL"]
     args = [
-        "log",
-        "-n1",
         "--full-history",
         "--max-parents=1",
         f"--author=<{re.escape(email)}>$",
         f"--grep=^{TRAILER_VERSION}: ",
-        "--format=%H %ct%n%B",
         *revs,
         "--",
         f":(literal){prefix}{RECORD_NAME}",
     ]
-    out = git.git(args, top, check=False)
-    head, _, body = out.partition("\n")
-    sha, _, time = head.partition(" ")
+    found = git.first_commit(args, top)
+    if found is None:
+        return None
+    sha, time, body = found
     version = trailer(body, TRAILER_VERSION)
-    return Render(sha, version, int(time)) if sha and version is not None else None
+    return Render(sha, version, time) if version is not None else None
 
 
 def trailer(body: str, key: str) -> str | None:
@@ -208,7 +200,7 @@ def records(top: Path, sha: str, record: Record) -> bool:
     """Whether the render `sha` is of the version and answers that `record` holds."""
     import json
 
-    body = git.git(["log", "-1", "--format=%B", sha], top)
+    body = git.commit_body(sha, top)
     answers = json.dumps(dict(record.answers), sort_keys=True, ensure_ascii=True)
     return (
         trailer(body, TRAILER_VERSION) == record.template_version
@@ -218,7 +210,7 @@ def records(top: Path, sha: str, record: Record) -> bool:
 
 def is_ancestor(a: str, b: str, top: Path) -> bool:
     """Whether commit `a` is `b` or an ancestor of it."""
-    return git.git_rc(["merge-base", "--is-ancestor", a, b], top) == 0
+    return git.is_ancestor(a, b, top)
 
 
 @dataclass(frozen=True)
@@ -287,7 +279,7 @@ def _same(top: Path, a: str, b: str) -> bool:
 
 def _diverged(top: Path, a: tuple[str, str], b: tuple[str, str], fix: str) -> UnsafeStateError:
     def named(name: str, sha: str) -> str:
-        body = git.git(["log", "-1", "--format=%B", sha], top, check=False)
+        body = git.commit_body(sha, top, check=False)
         return f"{name} ({sha[:12]}, {trailer(body, TRAILER_VERSION) or 'not a render'})"
 
     return UnsafeStateError(
@@ -309,9 +301,7 @@ def confined(top: Path, prefix: str, branch: str, tip: str) -> None:
 
 def impure(top: Path, tip: str) -> tuple[str, str] | None:
     """The first commit reachable from `tip` that is not a pristine render, and why; else None."""
-    log = git.git(["log", "-z", "--format=%H%x01%P%x01%ae%x01%B", tip, "--"], top)
-    for entry in filter(None, log.split("\0")):
-        sha, parents, email, body = entry.split("\x01", 3)
+    for sha, parents, email, body in git.log_records(tip, top):
         why = not_a_render(parents, email, body)
         if why:
             return sha, why

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from dlgen.check import check
-from tests.helpers import TemplateRepo, commit_all, dlgen, edit_record, git, invoke
+from tests.helpers import TemplateRepo, commit_all, dlgen, edit_record, git, invoke, unmeasured_env
 
 POLICY = """\
 _dlgen:
@@ -76,9 +76,10 @@ def test_min_version_dlg003(project: Path) -> None:
 
 
 def test_max_lag_warns_and_strict_fails_dlg004(project: Path) -> None:
-    from dlgen.templates import bundled_root, read_meta
+    from dlgen.sources import bundled_root
+    from dlgen.template import Template
 
-    bundled = read_meta(bundled_root() / "templates/dl-project").version
+    bundled = Template.load(bundled_root() / "templates/dl-project").version
     assert bundled is not None
     major, minor, *_ = (int(p) for p in bundled.split("."))
     old = f"{major}.{minor - 1}.0" if minor else f"{major - 1}.0.0"
@@ -136,19 +137,36 @@ def test_superset_may_add_but_not_drop_lines_dlg006(project: Path) -> None:
 
 
 def test_conflict_markers_and_leftovers_dlg007_dlg008(project: Path) -> None:
-    (project / "src.py").write_text("a = 1\n<<<<<<< HEAD\nb = 2\n=======\nb = 3\n>>>>>>> x\n")
+    (project / "README.md").write_text("a\n<<<<<<< HEAD\nb = 2\n=======\nb = 3\n>>>>>>> x\n")
     (project / "ci.yml.rej").write_text("@@ hunk\n")
     (project / "notes.orig").write_text("x\n")
     commit_all(project, "oops")
     assert sorted((f.id, f.path) for f in check(project).findings) == [
-        ("DLG007", "src.py"),
+        ("DLG007", "README.md"),
         ("DLG008", "ci.yml.rej"),
         ("DLG008", "notes.orig"),
     ]
-    (project / "src.py").write_text("a = 1\nb = 3\n")
+    (project / "README.md").write_text("# readme\n")
     git("rm", "-q", "ci.yml.rej", "notes.orig", cwd=project)
     commit_all(project, "fixed")
     assert ids(project) == []
+
+
+def test_markers_are_searched_in_the_files_the_template_renders_only(project: Path) -> None:
+    """The project's own files are pre-commit's check-merge-conflict hook's job: check's cost
+    follows the template's size, not the repository's."""
+    conflict = "<<<<<<< HEAD\nb = 2\n||||||| base\nb = 1\n=======\nb = 3\n>>>>>>> x\n"
+    (project / "src.py").write_text("a = 1\n" + conflict)
+    (project / "Dockerfile").write_text("FROM python:3.11-slim\n\n" + conflict)
+    commit_all(project, "a merge left markers")
+    result = invoke("check", str(project))
+    assert result.code == 1
+    assert result.out.splitlines()[-2:] == [
+        "Dockerfile: DLG007 error: conflict marker at line 3 "
+        "(fix: resolve the conflict, then `git add` the file)",
+        "dlgen check: failed: 2 error(s), 0 warning(s)",
+    ]
+    assert [f.id for f in check(project).findings] == ["DLG005", "DLG007"]
 
 
 def test_polluted_template_branch_dlg009(project: Path) -> None:
@@ -478,21 +496,21 @@ def test_policy_edited_in_the_record_is_not_honoured_dlg015(enforced: Path) -> N
 def test_conflict_markers_can_be_ignored_with_a_reason_dlg007(project: Path) -> None:
     """Documentation that shows conflict markers on purpose is ignored with a reason."""
     doc = "How a conflict looks:\n<<<<<<< ours\nmine\n=======\ntheirs\n>>>>>>> theirs\n"
-    (project / "MERGING.md").write_text(doc)
+    (project / "README.md").write_text(doc)
     commit_all(project, "docs")
     assert ids(project) == ["DLG007"]
-    edit_record(project, lambda d: d.update(check={"ignore": {"MERGING.md": "shows markers"}}))
+    edit_record(project, lambda d: d.update(check={"ignore": {"README.md": "shows markers"}}))
     report = check(project)
     assert report.findings == []
     assert [i.line() for i in report.ignores] == [
-        "MERGING.md conflict markers ignored: shows markers"
+        "README.md conflict markers ignored: shows markers"
     ]
-    (project / "MERGING.md").write_text("No markers any more.\n")
+    (project / "README.md").write_text("No markers any more.\n")
     commit_all(project, "docs")
     assert ids(project) == ["DLG013"]
 
 
-def test_clean_check_makes_five_git_calls_at_once(project: Path, tmp_path: Path) -> None:
+def test_clean_check_makes_four_git_calls_at_once(project: Path, tmp_path: Path) -> None:
     """A git on PATH that logs its arguments: start-up cost is mostly git processes."""
     log, wrapper = tmp_path / "calls.log", tmp_path / "bin" / "git"
     wrapper.parent.mkdir()
@@ -503,7 +521,7 @@ def test_clean_check_makes_five_git_calls_at_once(project: Path, tmp_path: Path)
     cmd = [sys.executable, "-m", "dlgen", "check", str(project)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert sorted(log.read_text().split()) == ["grep", "hash-object", "log", "ls-files", "ls-tree"]
+    assert sorted(log.read_text().split()) == ["hash-object", "log", "ls-files", "ls-tree"]
 
 
 def test_git_failure_is_an_internal_error_exit_70(project: Path) -> None:
@@ -511,7 +529,7 @@ def test_git_failure_is_an_internal_error_exit_70(project: Path) -> None:
     (project / ".git" / "index").write_bytes(b"DIRC not an index")
     result = invoke("check", str(project))
     assert result.code == 70 and result.out == ""
-    assert result.err.startswith("dlgen: error: could not run the check: `git grep")
+    assert result.err.startswith("dlgen: error: could not run the check: `git ls-files")
     assert len(result.err.splitlines()) == 1
 
 
@@ -612,7 +630,12 @@ def test_plain_check_skips_click_and_yaml_and_answers_as_click_does(
         "print(sorted(m for m in sys.modules if m.split('.')[0] in never))"
     )
     imported = subprocess.run(
-        [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        cwd=project,
+        env=unmeasured_env(),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert imported.stdout.strip().splitlines()[-1] == "[]"
     plain = dlgen("check", *args, cwd=project)

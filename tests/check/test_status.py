@@ -13,8 +13,9 @@ import jsonschema
 import pytest
 
 import dlgen
+from dlgen.sources import bundled_root
 from dlgen.status import STATES
-from dlgen.templates import bundled_root, read_meta
+from dlgen.template import Template
 from tests.helpers import TemplateRepo, commit_all, edit_record, git, invoke, tree_snapshot
 
 COPIER = """\
@@ -110,8 +111,8 @@ def add_findings(f: Fleet) -> None:
     git("checkout", "-q", "dlgen/template", cwd=p)
     commit_all(p, "a human commit on the template branch")
     git("checkout", "-q", "main", cwd=p)
-    p = f.copy("markers", "conflicted")  # DLG007: a conflict committed unresolved
-    (p / "notes.md").write_text("<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n")
+    p = f.copy("markers", "conflicted")  # DLG007: a rendered file committed unresolved
+    (p / "train.py").write_text("<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n")
     commit_all(p, "markers")
     p = f.copy("bundled-old", "warning")  # DLG004: trails the bundled template
     edit_record(p, lambda d: d.update(template="dl-project", template_version="0.0.1"))
@@ -197,13 +198,13 @@ def test_rows_say_why(fleet: Fleet, tmp_path: Path) -> None:
     assert rows["base-current"]["behind"] is False and rows["base-current"]["lag"] == 0
     assert rows["url-old"]["template"].startswith("file://")
     assert (rows["url-old"]["newest_version"], rows["url-old"]["lag"]) == ("v1.2.0", 2)
-    bundled = read_meta(bundled_root() / "templates/dl-project").version
+    bundled = Template.load(bundled_root() / "templates/dl-project").version
     assert rows["bundled-old"]["newest_version"] == bundled
     assert [f["id"] for f in rows["bundled-old"]["findings"]] == ["DLG004"]
     assert rows["ignored"]["ignores"] == [{"path": "Dockerfile", "reason": "need root"}]
     assert rows["conflicted"]["conflicts"] == ["train.py"]
     assert rows["conflicted"]["update_in_progress"] and rows["conflicted"]["merge_in_progress"]
-    assert rows["markers"]["conflicts"] == ["notes.md"]
+    assert rows["markers"]["conflicts"] == ["train.py"]
     assert rows["updating"]["update_in_progress"] and rows["updating"]["conflicts"] == []
     assert rows["custom-branch"]["branch"] == "dlgen/custom"
     assert rows["custom-branch"]["update_in_progress"]

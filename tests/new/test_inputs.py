@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dlgen.templates import bundled_root, read_meta
+from dlgen.sources import bundled_root
+from dlgen.template import Template
 from tests.helpers import TemplateRepo, commit_all, git, invoke, listing
 
 SIMPLE = {
@@ -145,7 +146,7 @@ def test_replay_of_an_older_bundled_record_says_what_it_changes(tmp_path: Path) 
     )
     done = cli("new", "p", "--data-file", str(old), "--defaults", "--no-git", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    version = read_meta(bundled_root() / "templates/dl-project").version
+    version = Template.load(bundled_root() / "templates/dl-project").version
     assert f"note: the record has dl-project 0.0.1; using {version}" in done.stderr
     assert "note: dl-project does not ask colour: not replayed" in done.stderr
     answers = record(tmp_path / "p")["answers"]
@@ -284,7 +285,7 @@ def test_pretend_lists_the_files_and_changes_nothing(tmp_path: Path) -> None:
     done = cli("new", "deep/acme", "--defaults", "--pretend", cwd=work, env=env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    version = read_meta(bundled_root() / "templates/dl-project").version
+    version = Template.load(bundled_root() / "templates/dl-project").version
     assert lines[0] == f"Would create deep/acme from dl-project {version} (nothing written):"
     for name in (".dlgen.yml", "README.md", "pyproject.toml", "src/acme/__init__.py"):
         assert f"  {name}" in lines, name

@@ -287,7 +287,7 @@ def test_external_template_keeps_its_lenient_undefined(tmp_path: Path, template_
 
 
 def test_bundled_template_is_strict() -> None:
-    from dlgen.templates import bundled_root
+    from dlgen.sources import bundled_root
 
     config = yaml.safe_load((bundled_root() / "templates/dl-project/copier.yml").read_text())
     assert config["_envops"]["undefined"] == "jinja2.StrictUndefined"

@@ -13,7 +13,7 @@ import pytest
 
 from dlgen import __version__
 from dlgen.cli import cli
-from tests.helpers import invoke
+from tests.helpers import invoke, unmeasured_env
 
 HEAVY = ("copier", "jinja2", "dlgen.git", "dlgen.render", "yaml")
 # Modules `--help` has no use for: the command bodies import them when they run.
@@ -21,6 +21,8 @@ NOT_FOR_HELP = (
     "dlgen.new",
     "dlgen.questions",
     "dlgen.templates",
+    "dlgen.template",
+    "dlgen.sources",
     "dlgen.answers",
     "dlgen.check",
     "pathlib",
@@ -31,7 +33,13 @@ NOT_FOR_HELP = (
 
 def imported_after(code: str) -> set[str]:
     probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=unmeasured_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return set(json.loads(out.stdout.splitlines()[-1]))
 
 
@@ -142,7 +150,7 @@ def test_templates_lists_bundled_with_version() -> None:
 
 
 def test_bundled_root_in_source_checkout() -> None:
-    from dlgen.templates import bundled_root
+    from dlgen.sources import bundled_root
 
     root = bundled_root()
     assert (root / "templates/dl-project/copier.yml").is_file()
@@ -174,7 +182,7 @@ def test_bundled_templates_and_hooks_ship_in_the_wheel(tmp_path: Path) -> None:
     assert "dlgen/_bundled/templates/dl-project/copier.yml" in names
     assert any(n.startswith("dlgen/_bundled/hooks/") for n in names)
     probe = (
-        "from dlgen.templates import bundled_root, bundled_names\n"
+        "from dlgen.sources import bundled_root, bundled_names\n"
         "print(bundled_root()); print(bundled_names())"
     )
     out = subprocess.run(

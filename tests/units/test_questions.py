@@ -1,5 +1,5 @@
-"""questions.py: a template's questions read from copier.yml and cookiecutter.json, and which
-would be left unanswered, on real template files."""
+"""A template's questions read from copier.yml and cookiecutter.json (template.py), and which
+would be left unanswered (questions.py), on real template files."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from dlgen import questions
 from dlgen.errors import InputError
-from dlgen.templates import bundled_root
+from dlgen.sources import bundled_root
+from dlgen.template import Question, Template
 from tests.helpers import build_file_tree
 
 COPIER = """\
@@ -38,19 +39,19 @@ templated:
 """
 
 
-def read(tmp_path: Path, files: dict[str, str | bytes]) -> tuple[questions.Question, ...]:
+def read(tmp_path: Path, files: dict[str, str | bytes]) -> tuple[Question, ...]:
     build_file_tree(tmp_path, files)
-    return questions.read(tmp_path)
+    return Template.load(tmp_path).questions
 
 
 def test_copier_questions_in_order_with_choices_in_each_form(tmp_path: Path) -> None:
     qs = {q.name: q for q in read(tmp_path, {"copier.yml": COPIER})}
     assert list(qs) == ["plain", "listed", "labelled", "pairs", "needs_listed_b", "templated"]
     assert qs["plain"].default == "a default given as a bare value"
-    assert qs["listed"].choices == ("a", "b")
-    assert qs["labelled"].choices == ("one", "two")
+    assert qs["listed"].values == ("a", "b")
+    assert qs["labelled"].values == ("one", "two")
     assert qs["labelled"].describe() == "labelled: With labels [choices: one, two]"
-    assert qs["pairs"].choices == ("x", "y")
+    assert qs["pairs"].values == ("x", "y")
 
 
 def test_unanswered_follows_when_and_templated_defaults(tmp_path: Path) -> None:
@@ -80,12 +81,12 @@ def test_cookiecutter_variables_all_have_defaults(tmp_path: Path) -> None:
     qs = read(
         tmp_path, {"cookiecutter.json": '{"name": "x", "kind": ["lib", "app"], "_private": 1}'}
     )
-    assert [(q.name, q.choices) for q in qs] == [("name", ()), ("kind", ("lib", "app"))]
+    assert [(q.name, q.values) for q in qs] == [("name", ()), ("kind", ("lib", "app"))]
     assert all(has for _, has in questions.unanswered(qs, {}))
 
 
 def test_bundled_template_needs_no_answer_with_defaults() -> None:
-    qs = questions.read(bundled_root() / "templates/dl-project")
+    qs = Template.load(bundled_root() / "templates/dl-project").questions
     assert questions.unanswered(qs, {"project_name": "p"}) != []
     assert all(has for _, has in questions.unanswered(qs, {"project_name": "p"}))
     assert "dvc_remote_url" not in {q.name for q, _ in questions.unanswered(qs, {})}

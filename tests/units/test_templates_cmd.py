@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from dlgen.templates import bundled_names, bundled_root
+from dlgen.sources import bundled_names, bundled_root
 from tests.helpers import TemplateRepo, invoke
 
 LOCAL = {

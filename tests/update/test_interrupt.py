@@ -222,7 +222,7 @@ def test_update_runs_the_migrations_once(tmp_path: Path, monkeypatch: pytest.Mon
     """A bundled-like template (its hooks/<name>/migrate.py) goes 1.0.0 -> 2.0.0 through
     `dlgen update` itself: the migration runs once, in the project, after the merge; --abort
     undoes its change with the merge; the next update runs it once more, a third does not."""
-    from dlgen import lifecycle, templates
+    from dlgen import lifecycle, sources
 
     bundle = tmp_path / "bundle"
     tpl_dir = bundle / "templates" / "mini"
@@ -249,7 +249,7 @@ def test_update_runs_the_migrations_once(tmp_path: Path, monkeypatch: pytest.Mon
             )
         },
     )
-    monkeypatch.setattr(templates, "bundled_root", lambda: bundle)
+    monkeypatch.setattr(sources, "bundled_root", lambda: bundle)
     monkeypatch.setattr(lifecycle, "bundled_root", lambda: bundle)
     proj = tmp_path / "proj"
     assert invoke("new", str(proj), "--template", "mini", "--defaults", "--no-hooks").code == 0

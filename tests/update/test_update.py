@@ -337,7 +337,7 @@ def test_guards(tmp_path: Path, proj: Path) -> None:
 
 def test_bundled_dl_project_across_its_own_versions(tmp_path: Path) -> None:
     """dl-project v1 -> v2 (simulated in a git copy): user edits and create-only files survive."""
-    from dlgen.templates import bundled_root
+    from dlgen.sources import bundled_root
 
     tpl = tmp_path / "dl-project"
     shutil.copytree(bundled_root() / "templates" / "dl-project", tpl)
@@ -367,7 +367,7 @@ def test_bundled_dl_project_across_its_own_versions(tmp_path: Path) -> None:
 def test_migrations_of_bundled_templates_run_once_after_the_merge(
     proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dlgen import answers, lifecycle, templates
+    from dlgen import answers, lifecycle, sources
 
     hooks = tmp_path / "bundle" / "hooks" / "tpl"
     hooks.mkdir(parents=True)
@@ -377,7 +377,7 @@ def test_migrations_of_bundled_templates_run_once_after_the_merge(
         "        (project / 'MIGRATED').write_text(f'{old_version}->{new_version}')\n"
     )
     monkeypatch.setattr(lifecycle, "bundled_root", lambda: tmp_path / "bundle")
-    monkeypatch.setattr(templates, "bundled_names", lambda: ["tpl"])
+    monkeypatch.setattr(sources, "bundled_names", lambda: ["tpl"])
     old = answers.load(proj)
     project = update_mod.Project(proj, proj, "", old, "")
     update_mod.run_migrations(project, replace(old, template="tpl", template_version="v2"))

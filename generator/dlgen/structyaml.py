@@ -1,0 +1,166 @@
+"""YAML (one or many documents) as trees for the structured merge, through ruamel.yaml round-trip.
+
+ruamel.yaml's round-trip mode keeps comments, quoting, flow or block style, anchors and aliases,
+and key order, which PyYAML loses. It writes indentation from settings rather than from the
+file, so the project's settings are found by writing the project's own file back: the first
+setting that reproduces it (or comes closest) is used, and only the lines the merge changed are
+replayed onto the project's text (`structreplay`).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from dlgen.structreplay import replay
+from dlgen.structtree import MISSING, Rules, Tree, Unmergeable, merge_documents
+
+# (mapping indent, sequence indent, dash offset): block styles seen in the wild, commonest first
+_LAYOUTS = [(2, 2, 0), (2, 4, 2), (4, 4, 0), (4, 4, 2), (4, 6, 4), (2, 3, 1), (4, 2, 0)]
+
+
+class YamlTree(Tree):
+    """ruamel.yaml round-trip nodes; keys brought in by a merge key (`<<: *x`) are not own keys."""
+
+    def plain(self, node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: self.plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.plain(v) for v in node]
+        return node
+
+    def own(self, node: Any, key: Any) -> bool:
+        written = getattr(node, "_ok", None)  # ruamel's set of keys written in this mapping
+        return written is None or key in written
+
+    def add(self, node: Any, key: Any, value: Any, after: Any) -> None:
+        own = [k for k in node if self.own(node, k)]
+        at = own.index(after) + 1 if after is not MISSING and after in own else 0
+        if after is not MISSING and after not in own:
+            at = len(own)
+        node.insert(at, key, value)
+        if own and at == len(own):
+            _hand_on_trailing_lines(node, own[-1], key)
+
+    def insert(self, node: Any, index: int, value: Any) -> None:
+        node.insert(index, value)
+        if index == len(node) - 1 and index > 0:
+            _hand_on_trailing_lines(node, index - 1, index)
+
+
+def _last(node: Any) -> Any:
+    """The last own key of a mapping, or the last index of a list."""
+    return (
+        [k for k in node if YamlTree().own(node, k)][-1]
+        if isinstance(node, dict)
+        else len(node) - 1
+    )
+
+
+def _tail_slot(node: Any, key: Any) -> tuple[Any, Any, int]:
+    """Where ruamel.yaml keeps the comment after entry `key`: (holder, key, index in its entry)."""
+    while True:
+        at = 2 if isinstance(node, dict) else 0
+        entry = node.ca.items.get(key)
+        value = node[key]
+        if (entry and entry[at] is not None) or not (isinstance(value, dict | list) and value):
+            return node, key, at
+        if not hasattr(value, "ca"):
+            return node, key, at
+        node, key = value, _last(value)
+
+
+def _hand_on_trailing_lines(node: Any, previous: Any, key: Any) -> None:
+    """Blank lines and comments after a block's last entry stay last when an entry is appended.
+
+    ruamel.yaml keeps them in the end-of-line comment of the last scalar written (possibly nested
+    in the entry's value); they move to the new last entry, the end-of-line comment stays.
+    """
+    from ruamel.yaml.tokens import CommentToken
+
+    holder, last, at = _tail_slot(node, previous)
+    entry = holder.ca.items.get(last)
+    token = entry[at] if entry else None
+    if token is None or "\n" not in token.value or not token.value.split("\n", 1)[1]:
+        return
+    head, tail = token.value.split("\n", 1)
+    if head.strip():
+        token.value = head + "\n"
+    else:
+        entry[at] = None
+    holder, last, at = _tail_slot(node, key)
+    entry = holder.ca.items.setdefault(last, [None, None, None, None])
+    if entry[at] is None:
+        entry[at] = CommentToken("\n" + tail, token.start_mark)
+    elif not entry[at].value.split("\n", 1)[-1]:
+        entry[at].value += tail
+
+
+def _yaml(mapping: int, sequence: int, offset: int, explicit: bool) -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round-trip; rejects duplicate keys
+    yaml.preserve_quotes = True
+    yaml.width = 1 << 16  # never fold the project's long lines
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    yaml.explicit_start = explicit
+    return yaml
+
+
+def _load(text: str) -> list[Any]:
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return list(_yaml(2, 2, 0, False).load_all(text))
+    except YAMLError as e:
+        raise Unmergeable(f"does not parse as YAML ({str(e).splitlines()[0]})") from e
+
+
+def _dump(yaml: Any, docs: list[Any]) -> str:
+    out = io.StringIO()
+    yaml.dump_all(docs, out)
+    return out.getvalue()
+
+
+def _layout(text: str) -> tuple[Any, str]:
+    """The writer settings that give the project's file back with the fewest changed lines."""
+    from difflib import SequenceMatcher
+
+    explicit = text.lstrip().startswith("---")
+    best: tuple[float, Any, str] | None = None
+    for mapping, sequence, offset in _LAYOUTS:
+        yaml = _yaml(mapping, sequence, offset, explicit)
+        written = _dump(yaml, _load(text))
+        if written == text:
+            return yaml, written
+        score = SequenceMatcher(None, text.splitlines(), written.splitlines()).ratio()
+        if best is None or score > best[0]:
+            best = (score, yaml, written)
+    assert best is not None
+    return best[1], best[2]
+
+
+def merge_yaml(base: str, ours: str, theirs: str, rules: Rules) -> tuple[str, list[str]]:
+    """The merged YAML text (the project's layout, every document) and the true conflicts."""
+    docs = [_load(text) for text in (base, ours, theirs)]
+    if len({len(d) for d in docs}) != 1:
+        raise Unmergeable("the sides have different numbers of YAML documents")
+    yaml, before = _layout(ours)
+    merged, conflicts = [], []
+    for index, (b, o, t) in enumerate(zip(*docs, strict=True)):
+        result, found = merge_documents(YamlTree(), rules, b, o, t)
+        merged.append(result)
+        conflicts += [f"document {index + 1}: {c}" if len(docs[1]) > 1 else c for c in found]
+    if conflicts:
+        return ours, conflicts
+    after = _dump(yaml, merged)
+    text = replay(ours, before, after)
+    tree = YamlTree()  # compared as read back: merge keys are resolved by the reader, not in memory
+    try:
+        same = text is not None and tree.plain(_load(text)) == tree.plain(_load(after))
+    except Unmergeable:
+        same = False
+    if not same:
+        raise Unmergeable("the change touches lines whose layout cannot be kept")
+    assert text is not None
+    return text, conflicts
