@@ -130,3 +130,4 @@ def refuse_linked(top: Path, prefix: str, branch: str) -> None:
             f"HEAD has merged a template render of this project already "
             f"({found.merged.sha[:12]}, {found.merged.version}); use `dlgen update`"
         )
+    template_branch.refuse_shallow(top, "the history that may hold this project's render")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dlgen import answers, git, sources
 from dlgen.errors import InputError, ProcessError
-from dlgen.template_branch import locate, ref
+from dlgen.template_branch import locate, ref, refuse_shallow, remote_ref
 
 # A conflict marker line, as git writes them (`=======` alone is too common to count).
 _MARKER = re.compile(rb"^(<<<<<<<|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.M)
@@ -41,6 +41,7 @@ class Facts:
     changed: tuple[str, ...] = ()  # owned files whose blob is not the render's (not ignored)
     pristine: dict[str, bytes] = field(default_factory=dict)  # changed owned files' render bytes
     work: dict[str, bytes] = field(default_factory=dict)  # changed owned files' work-tree bytes
+    unreadable: dict[str, str] = field(default_factory=dict)  # rendered TOML/YAML/JSON -> problem
 
     @property
     def policy(self) -> answers.Policy:
@@ -63,20 +64,24 @@ def gather(project: Path, record: answers.Record) -> Facts:
     current = dict(zip(present, hashed[0].stdout.split(), strict=True)) if hashed else {}
     tip = log.stdout[: log.stdout.index("\x01")] if log.stdout else None
     rendered = git.tree_blobs(tree.stdout) if tip is not None and not tree.returncode else None
+    sizes = git.tree_sizes(tree.stdout) if rendered is not None else {}
     record_blob = current.get(answers.RECORD_NAME)
     if rendered is None or record_blob is None or rendered.get(answers.RECORD_NAME) != record_blob:
         tip, rendered = _merged_render(project, record)
+        sizes = {}
     rendered = rendered or {}
+    branch_log = log.stdout or _origins_log(project, record)
     render_policy = _render_policy(project, rendered, record_blob)
     policy = render_policy or record.policy
     if render_policy is not None:
         current |= _hash_more(project, policy, rendered, current)
     changed = _changed(policy, record.check.ignore, rendered, current)
     pristine, work = _read_changed(project, changed, policy, rendered, current)
+    enforced = {p for p in changed if p not in policy.superset}  # DLG005 reports them already
     return Facts(
         record,
         leftovers=tuple(p for p in leftovers.stdout.split("\0") if p),
-        branch=tuple(git.log_entries(log.stdout)) if log.stdout else None,
+        branch=tuple(git.log_entries(branch_log)) if branch_log else None,
         render=tip,
         rendered=rendered,
         render_policy=render_policy,
@@ -85,6 +90,7 @@ def gather(project: Path, record: answers.Record) -> Facts:
         changed=tuple(changed),
         pristine=pristine,
         work=work,
+        unreadable=_unreadable(project, rendered, sizes, current, enforced),
     )
 
 
@@ -103,6 +109,15 @@ def _in_work_tree(project: Path) -> bool:
     return any((d / ".git").exists() for d in (project.absolute(), *project.absolute().parents))
 
 
+def _origins_log(project: Path, record: answers.Record) -> str:
+    """No local template branch: origin's stands for it (every fresh clone starts so, issue
+    #16); with neither, '' (DLG011), or exit 70 in a shallow clone, which may just lack it."""
+    log = git.render_log(remote_ref(record.branch), project)
+    if not log:
+        refuse_shallow(project, f"the template branch {record.branch}")
+    return log
+
+
 def _merged_render(
     project: Path, record: answers.Record
 ) -> tuple[str | None, dict[str, str] | None]:
@@ -115,7 +130,10 @@ def _merged_render(
     if top is None:
         return None, None
     prefix = git.prefix_of(project.resolve(), top)
-    base = locate(top, prefix, record.branch, record=record).base(record.template_version)
+    located = locate(top, prefix, record.branch, record=record)
+    if located.merged is None or located.merged.version != record.template_version:
+        refuse_shallow(top, f"the render of {record.template_version} this project records")
+    base = located.base(record.template_version)
     if base is None:
         return None, None
     return base, git.files_of(base, project)
@@ -199,6 +217,43 @@ def _read_changed(
     blobs = git.cat_blobs([rendered[p] for p in compared], project)
     work = {p: data for p in changed if p in current and (data := _read(project / p)) is not None}
     return {p: blobs[rendered[p]] for p in compared}, work
+
+
+_STRUCTURED = (".toml", ".yaml", ".yml", ".json")
+
+
+def _unreadable(
+    project: Path,
+    rendered: dict[str, str],
+    sizes: dict[str, int],
+    current: dict[str, str],
+    enforced: set[str],
+) -> dict[str, str]:
+    """The rendered TOML/YAML/JSON files that differ from the render and no longer parse (or
+    repeat a key or table), with what is wrong; the parsers load only when one differs. Without
+    a git call: an owned file by its blob id, another by its size against the render's (an edit
+    that keeps the size is not seen); git hashes them only where the sizes are unknown."""
+    paths = [
+        p
+        for p in rendered
+        if p.endswith(_STRUCTURED) and p not in enforced and (project / p).is_file()
+    ]
+    unsized = [p for p in paths if p not in current and p not in sizes]
+    blobs = current | dict(zip(unsized, git.hash_objects(unsized, project), strict=True))
+    differ = [
+        p
+        for p in paths
+        if (blobs[p] != rendered[p] if p in blobs else (project / p).stat().st_size != sizes[p])
+    ]
+    if not differ:
+        return {}
+    from dlgen import wellformed  # only when a structured file differs
+
+    return {
+        p: why
+        for p in differ
+        if (data := _read(project / p)) is not None and (why := wellformed.problem(p, data))
+    }
 
 
 def _read(path: Path) -> bytes | None:

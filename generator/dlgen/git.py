@@ -151,13 +151,32 @@ def temp_index(cwd: Path) -> Iterator[dict[str, str]]:
         Path(name).unlink(missing_ok=True)
 
 
-def tree_from_dir(repo: Path, src: Path, prefix: str = "") -> str:
-    """Write every file under `src` (ignored ones too: a render is committed whole) as a tree.
+# A render is committed as the template wrote it, whatever the checkout says (issue #16): modes
+# from the disk (core.fileMode=false would make every file 644), every path (a sparse checkout's
+# patterns are the user's view, not the template's), no user's global excludes (renders of one
+# version must be the same tree in every clone).
+_RENDER_CONFIG = (
+    "-c",
+    "core.fileMode=true",
+    "-c",
+    "core.symlinks=true",
+    "-c",
+    "core.sparseCheckout=false",
+    "-c",
+    f"core.excludesFile={os.devnull}",
+)
+
+
+def tree_from_dir(repo: Path, src: Path, prefix: str = "", attributes: bytes = b"") -> str:
+    """Write the files under `src` as a tree: the modes they have, through the project's
+    `attributes` (its .gitattributes lines: LFS and eol filters apply, as to a `git add`), and
+    without what the render's own ignore rules exclude (a rendered `.env`, bytecode).
 
     With `prefix` the files sit under that subdirectory, for projects inside a larger repository.
     """
-    with temp_index(repo) as env:
-        git(["--work-tree", str(src), "add", "--all", "--force", "--", "."], repo, env=env)
+    with temp_index(repo) as env, _attributes_file(repo, attributes) as attrs:
+        config = [*_RENDER_CONFIG, "-c", f"core.attributesFile={attrs}"]
+        git([*config, "--work-tree", str(src), "add", "--all", "--", "."], repo, env=env)
         tree = git(["write-tree"], repo, env=env).strip()
     if not prefix:
         return tree
@@ -166,9 +185,35 @@ def tree_from_dir(repo: Path, src: Path, prefix: str = "") -> str:
         return git(["write-tree"], repo, env=env).strip()
 
 
+@contextmanager
+def _attributes_file(repo: Path, attributes: bytes) -> Iterator[str]:
+    """A temporary attributes file holding `attributes` (os.devnull when there are none)."""
+    if not attributes:
+        yield os.devnull
+        return
+    path = git_path(repo, "dlgen-attributes")
+    path.write_bytes(attributes)
+    try:
+        yield str(path)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def files_at(rev: str, paths: Sequence[str], cwd: Path) -> bytes:
+    """The contents of those of `paths` that `rev` holds, one after the other (b"" for none)."""
+    out = b""
+    for path in dict.fromkeys(paths):
+        try:
+            data = proc.run_bytes(["git", "cat-file", "blob", f"{rev}:{path}"], cwd, _env())
+        except ProcessError:
+            continue  # not there
+        out += data if data.endswith(b"\n") or not data else data + b"\n"
+    return out
+
+
 def stage_all(cwd: Path) -> str:
-    """Stage every file of the work tree, ignored ones too, and return the index's tree."""
-    git(["add", "--all", "--force", "--", "."], cwd)
+    """Stage the work tree as a render is staged (`tree_from_dir`) and return the index's tree."""
+    git([*_RENDER_CONFIG, "add", "--all", "--", "."], cwd)
     return git(["write-tree"], cwd).strip()
 
 
@@ -305,6 +350,22 @@ def cat_blobs(blobs: Sequence[str], cwd: Path) -> dict[str, bytes]:
     return found
 
 
+def ignores_case(cwd: Path) -> bool:
+    """Whether git treats the work tree's file names case-insensitively (core.ignoreCase)."""
+    r = proc.run(["git", "config", "--type=bool", "core.ignoreCase"], cwd, _env(), check=False)
+    return r.stdout.strip() == "true"
+
+
+def is_shallow(cwd: Path) -> bool:
+    """Whether the repository is a shallow clone."""
+    return git(["rev-parse", "--is-shallow-repository"], cwd).strip() == "true"
+
+
+def parents(rev: str, cwd: Path) -> list[str]:
+    """The parents of commit `rev`."""
+    return git(["rev-parse", f"{rev}^@"], cwd).split()
+
+
 def tree_of(rev: str, cwd: Path) -> str:
     """The tree id of a commit."""
     return git(["rev-parse", f"{rev}^{{tree}}"], cwd).strip()
@@ -319,11 +380,19 @@ def is_merged(commit: str, cwd: Path) -> bool:
 
 
 def message_of(stderr: str, stdout: str = "") -> str:
-    """git's own meaningful line: its first `fatal:`/`error:` line, else its last line."""
-    lines = [ln.strip() for ln in (stderr or stdout).splitlines() if ln.strip()]
-    return next(
-        (ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[-1] if lines else ""
-    )
+    """git's own meaningful line: its first `fatal:`/`error:` line (with the paths git lists
+    below one ending in ':'), else its last line; a `hint:` line is never the message."""
+    lines = [ln for ln in (stderr or stdout).splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith("hint:")]
+    for i, line in enumerate(lines):
+        if line.startswith(("fatal:", "error:")):
+            listed = []
+            for more in lines[i + 1 :] if line.endswith(":") else []:
+                if not more.startswith("\t"):
+                    break
+                listed.append(more.strip())
+            return line.strip() + (" " + ", ".join(listed) if listed else "")
+    return lines[-1].strip() if lines else ""
 
 
 def merge_tree_stages(ours: str, theirs: str, cwd: Path) -> tuple[str, dict[str, set[int]]]:
@@ -331,9 +400,8 @@ def merge_tree_stages(ours: str, theirs: str, cwd: Path) -> tuple[str, dict[str,
 
     Stages: 1 base, 2 ours, 3 theirs; {1, 3} is a file deleted on our side and changed on theirs.
     """
-    r = proc.run(
-        ["git", "merge-tree", "--write-tree", "-z", ours, theirs], cwd=cwd, env=_env(), check=False
-    )
+    args = [*_MERGE_CONFIG, "merge-tree", "--write-tree", "-z", ours, theirs]
+    r = proc.run(["git", *args], cwd=cwd, env=_env(), check=False)
     if r.returncode not in (0, 1):
         raise ProcessError(["git", "merge-tree", ours, theirs], r.returncode, r.stdout, r.stderr)
     head, _, rest = r.stdout.partition("\0")
@@ -358,6 +426,13 @@ def object_types(rev: str, paths: Sequence[str], cwd: Path) -> dict[str, str | N
     found = {
         p: (t if not t.endswith(" missing") else None) for p, t in zip(asked, out, strict=True)
     }
+    missing = [p for p, t in found.items() if t is None]
+    if missing:  # a submodule's commit is not in this repository: its tree entry says so
+        listed = git(["ls-tree", "-z", "--full-tree", rev, "--", *missing], cwd)
+        for entry in _z(listed):
+            meta, _, path = entry.partition("\t")
+            if meta.split()[1] == "commit" and path in found:
+                found[path] = "commit"
     return {p: found.get(p) for p in paths}
 
 
@@ -370,10 +445,16 @@ def update_refs(updates: Sequence[tuple[str, str, str | None]], cwd: Path, msg: 
     proc.run(["git", "update-ref", "-m", msg, "--stdin"], cwd=cwd, env=_env(), stdin=lines)
 
 
-def merge_for_review(branch: str, message: str, cwd: Path) -> CompletedProcess[str]:
-    """`git merge --no-ff --no-commit` with zdiff3 markers; the caller judges the outcome."""
-    args = ["-c", "merge.conflictStyle=zdiff3", "merge", "--no-ff", "--no-commit", "-m", message]
-    return proc.run(["git", *args, branch], cwd=cwd, env=_env(), check=False)
+# How dlgen merges a render: zdiff3 markers; a folder the template moves never carries the
+# user's own files with it (issue #16: data/*.dvc un-ignoring DVC data).
+_MERGE_CONFIG = ("-c", "merge.conflictStyle=zdiff3", "-c", "merge.directoryRenames=false")
+
+
+def apply_for_review(commit: str, cwd: Path) -> CompletedProcess[str]:
+    """`git cherry-pick --no-commit COMMIT`: its change (from its parent) merged into the index
+    and work tree, nothing committed; the caller judges the outcome (1 = conflicts)."""
+    args = [*_MERGE_CONFIG, "cherry-pick", "--no-commit", commit]
+    return proc.run(["git", *args], cwd=cwd, env=_env(), check=False)
 
 
 def checked_out_branches(cwd: Path) -> list[str]:
@@ -382,16 +463,32 @@ def checked_out_branches(cwd: Path) -> list[str]:
     return [e.removeprefix("branch ") for e in _z(out) if e.startswith("branch ")]
 
 
+def work_trees(cwd: Path) -> list[tuple[Path, str | None]]:
+    """(path, HEAD commit) of every work tree of the repository, linked ones included."""
+    found: list[tuple[Path, str | None]] = []
+    for entry in _z(git(["worktree", "list", "--porcelain", "-z"], cwd)):
+        if entry.startswith("worktree "):
+            found.append((Path(entry.removeprefix("worktree ")), None))
+        elif entry.startswith("HEAD ") and found:
+            found[-1] = (found[-1][0], entry.removeprefix("HEAD "))
+    return found
+
+
 def staged_paths(rev: str, cwd: Path) -> list[str]:
     """Paths whose index entry differs from `rev` (unmerged ones included); index only."""
     return _z(git(["diff-index", "--cached", "--no-renames", "--name-only", "-z", rev, "--"], cwd))
 
 
 def checkout_paths(rev: str, paths: Sequence[str], cwd: Path) -> None:
-    """Index and work-tree copies of `paths` (all in `rev`) as `rev` has them; others untouched."""
+    """Index and work-tree copies of `paths` (all in `rev`) as `rev` has them; others untouched.
+
+    A restore of dlgen's own writes, so no post-checkout hook runs: a failing one would report
+    a complete restore as a failure (issue #16).
+    """
     if paths:
+        args = ["checkout", "--quiet", rev, "--pathspec-from-file=-", "--pathspec-file-nul"]
         proc.run(
-            ["git", "checkout", "--quiet", rev, "--pathspec-from-file=-", "--pathspec-file-nul"],
+            ["git", "-c", f"core.hooksPath={os.devnull}", *args],
             cwd=cwd,
             env=_env({"GIT_LITERAL_PATHSPECS": "1"}),
             stdin="\0".join(paths) + "\0",
@@ -514,9 +611,10 @@ def is_ancestor(a: str, b: str, cwd: Path) -> bool:
     return git_rc(["merge-base", "--is-ancestor", a, b], cwd) == 0
 
 
-def log_records(rev: str, cwd: Path) -> list[tuple[str, str, str, str]]:
+def log_records(rev: str | Sequence[str], cwd: Path) -> list[tuple[str, str, str, str]]:
     """(sha, parents, author email, body) of each commit reachable from `rev`, newest first."""
-    return log_entries(git(["log", "-z", RENDER_LOG, rev, "--"], cwd))
+    revs = [rev] if isinstance(rev, str) else list(rev)
+    return log_entries(git(["log", "-z", RENDER_LOG, *revs, "--"], cwd))
 
 
 def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
@@ -539,9 +637,14 @@ def check_calls(branch_ref: str, present: Sequence[str]) -> list[list[str]]:
     return [
         ["ls-files", "-z", "--", "*.rej", "*.orig"],
         ["log", "--ignore-missing", "-z", RENDER_LOG, branch_ref, "--"],
-        ["ls-tree", "-r", "-z", branch_ref],
+        ["ls-tree", "-r", "-z", "-l", branch_ref],
         *([["hash-object", "--", *present]] if present else []),
     ]
+
+
+def render_log(branch_ref: str, cwd: Path) -> str:
+    """The template branch's log as `check_calls` reads it ('' for a missing branch)."""
+    return git(["log", "--ignore-missing", "-z", RENDER_LOG, branch_ref, "--"], cwd)
 
 
 def tree_blobs(out: str) -> dict[str, str]:
@@ -640,3 +743,17 @@ def export_commit(repo: Path, commit: str, dst: Path) -> None:
         git(["checkout-index", "--all", "--force", f"--prefix={dst}/"], repo, env=env)
     finally:
         index.unlink(missing_ok=True)
+
+
+# --- issue 18: structured merges (one block; moves when git.py is split) -------------------------
+
+
+def tree_sizes(out: str) -> dict[str, int]:
+    """path -> blob size from `git ls-tree -l -z` output (none from output without `-l`)."""
+    sizes = {}
+    for entry in filter(None, out.split("\0")):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[3].isdigit():
+            sizes[path] = int(fields[3])
+    return sizes

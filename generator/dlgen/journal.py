@@ -108,6 +108,8 @@ def earlier_update(top: Path, record: answers.Record) -> EarlierUpdate | None:
     orig_head = git.rev_parse(orig_head_ref, top)
     if orig_template is None and orig_head is None:
         return None  # the usual case: no git call beyond the two above
+    if not notes_file(top, branch).exists():
+        refuse_other_work_tree(top, branch, orig_head)
     tip = template_branch.tip(top, branch)
     rewind = (
         orig_template is not None
@@ -116,6 +118,19 @@ def earlier_update(top: Path, record: answers.Record) -> EarlierUpdate | None:
         and not template_branch.records(top, tip, record)
     )
     return EarlierUpdate(orig_template, orig_head, rewind)
+
+
+def refuse_other_work_tree(top: Path, branch: str, orig_head: str | None) -> None:
+    """The abort refs are the repository's, shared by its work trees: an update still in
+    progress in another one is refused here (exit 3), never settled (issue #16)."""
+    for path, head in git.work_trees(top):
+        if path.resolve() == top.resolve() or head is None or head != orig_head:
+            continue
+        if path.is_dir() and notes_file(path, branch).exists():
+            raise UnsafeStateError(
+                f"an update of {branch} is in progress in the work tree {path}: commit it "
+                f"there, or run `dlgen update --abort` there, then update here"
+            )
 
 
 def settle_earlier_update(top: Path, branch: str, earlier: EarlierUpdate) -> None:
@@ -178,7 +193,7 @@ def abort(path: Path) -> None:
     head = git.rev_parse("HEAD", top)
     if head != orig_head and merge_head is None and tip is not None and landed(top, prefix, tip):
         raise UnsafeStateError(
-            f"{none}: the update was committed; `git revert -m 1 <its merge commit>` undoes it"
+            f"{none}: the update was committed; `git revert <its commit>` undoes it"
         )
     if head != orig_head:  # `git merge --abort` by hand, commits since: only the branch is ours
         _remove_side_files(top, remembered(top, branch), head or "HEAD")
@@ -231,7 +246,8 @@ def restore(top: Path, prefix: str, branch: str, orig_template: str, orig_head: 
     """
     tip = template_branch.tip(top, branch)
     touched = set(remembered(top, branch))
-    if tip is not None and tip != orig_template:
+    if tip is not None and tip != orig_template and git.rev_parse("MERGE_HEAD", top) == tip:
+        # an update by an older dlgen, merged as a commit: the merge's paths, recomputed
         merged, _ = git.merge_tree_stages("HEAD", template_branch.ref(branch), top)
         touched.update(c.path for c in git.diff_trees("HEAD", merged, top, renames=False))
     staged = git.staged_paths("HEAD", top)
@@ -246,7 +262,11 @@ def restore(top: Path, prefix: str, branch: str, orig_template: str, orig_head: 
     elif merging:
         git.forget_merge(top)
     held = git.object_types("HEAD", sorted(touched), top)
-    for path in sorted((p for p, t in held.items() if t is None), reverse=True):
+    created = [p for p, t in held.items() if t is None]
+    if created and git.ignores_case(top):  # `Readme.md` on disk may be the tracked `README.md`
+        folded = {p.casefold() for p, t in held.items() if t is not None}
+        created = [p for p in created if p.casefold() not in folded]
+    for path in sorted(created, reverse=True):
         _unlink(top, path)
     tracked = sorted(p for p, t in held.items() if t is not None)
     git.checkout_paths("HEAD", git.modified_paths(tracked, top), top)
@@ -324,8 +344,19 @@ def state(project: Path, branch: str) -> State:
     merge_head = gitdir / "MERGE_HEAD"
     merging = merge_head.is_file()
     merged = merge_head.read_text().split()[:1] if merging else []
-    update = bool(mine) or merged == [ids.get(template_branch.ref(branch))]
-    return State(update, merging, tuple(git.unmerged_below(project)))
+    conflicts = tuple(git.unmerged_below(project))
+    update = merged == [ids.get(template_branch.ref(branch))] or (
+        bool(mine) and _uncommitted(project, ids.get(abort_refs(branch)[1]))
+    )
+    return State(update, merging, conflicts)
+
+
+def _uncommitted(project: Path, orig_head: str | None) -> bool:
+    """Whether the update the abort refs describe is not committed: HEAD is where it was (the
+    update staged, or interrupted with its branch moved; a ref lost: unknown, so in progress).
+    Committed, HEAD moved on: the refs
+    only wait for the next update to drop them, and the project is not updating."""
+    return orig_head is None or git.rev_parse("HEAD", project) == orig_head
 
 
 def _belongs(ref: str, branch: str) -> bool:
