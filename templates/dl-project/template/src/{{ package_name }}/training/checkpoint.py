@@ -31,6 +31,7 @@ class Progress:
     best_metric: float | None = None
     bad_epochs: int = 0  # epochs since the best one (early stopping)
     skipped: int = 0  # steps skipped for a non-finite loss (train.skip_nonfinite)
+    epoch_loss: float = 0.0  # the current epoch's step losses so far, summed (mean over ranks)
     stopped: str = ""  # "completed" or "early_stopped" once the run is over
     run_id: str = ""  # this run's own id (W&B run id, MLflow run name), kept across resumptions
     tracker_run_id: str = ""  # the tracker's id for this run, to continue it on resume (MLflow)

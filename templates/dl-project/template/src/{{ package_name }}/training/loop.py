@@ -112,16 +112,18 @@ def _across_ranks(run: Run, loss: torch.Tensor, *flags: bool) -> tuple[float, li
     return summed[0] / run.dist.world_size, [value > 0 for value in summed[1:]]
 
 
-def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> tuple[float, bool]:
-    """Run the epoch's remaining optimizer steps: (training loss averaged over steps and ranks,
-    stopped by a signal). Every `train.log_every_steps` steps one all-reduce averages the loss
-    over ranks for the log (with the learning rate and the throughput), and the ranks agree on a
-    stop and on a wall-time checkpoint. In a single process the stop is read every step."""
+def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> bool:
+    """Run the epoch's remaining optimizer steps; return whether a signal stopped them. Every
+    `train.log_every_steps` steps one all-reduce averages the loss over ranks for the log (with
+    the learning rate and the throughput), and the ranks agree on a stop and on a wall-time
+    checkpoint. In a single process the stop is read every step. The epoch's loss sum is kept
+    in `progress.epoch_loss` at every checkpoint, so a resumed epoch's mean covers all of it."""
     cfg = run.config.train
     done = max(run.progress.step - run.progress.epoch * run.steps_per_epoch, 0)
     samples_per_step = run.config.data.batch_size * cfg.accumulate * run.dist.world_size
-    epoch_loss = window_loss = torch.zeros((), device=run.device)
-    epoch_steps = window_steps = 0
+    epoch_loss = torch.tensor(run.progress.epoch_loss, device=run.device)
+    window_loss = torch.zeros((), device=run.device)
+    window_steps = 0
     tic = time.perf_counter()
     stopped = False
     run.model.train()
@@ -130,7 +132,7 @@ def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> tuple[
     for _ in tqdm(range(done, run.steps_per_epoch), disable=not show, leave=False, desc=desc):
         loss, norm = _optimizer_step(run)
         epoch_loss, window_loss = epoch_loss + loss, window_loss + loss
-        epoch_steps, window_steps = epoch_steps + 1, window_steps + 1
+        window_steps += 1
         step, due = run.progress.step, False
         if step % cfg.log_every_steps == 0:
             late = 0 < cfg.checkpoint_every_minutes * 60 <= time.monotonic() - run.saved_at
@@ -139,7 +141,7 @@ def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> tuple[
             )
             _check_finite(run)
             record: dict[str, float] = {
-                "train_loss": mean,
+                "train_loss_step": mean,  # not `train_loss`: that is the epoch's mean
                 "grad_norm": norm.item(),
                 "lr": float(run.scheduler.get_last_lr()[0]),
                 "samples_per_s": window_steps * samples_per_step / (time.perf_counter() - tic),
@@ -152,11 +154,22 @@ def _train_epoch(run: Run, stop: StopRequest, tracker: Tracker | None) -> tuple[
         if stopped:
             break
         if due or (cfg.checkpoint_every_steps and step % cfg.checkpoint_every_steps == 0):
-            _check_finite(run)
-            resume.save_last(run)
-    if not epoch_steps:
-        return float("nan"), stopped
-    return _across_ranks(run, epoch_loss / epoch_steps)[0], stopped
+            run.progress.epoch_loss = _across_ranks(run, epoch_loss)[0]
+            _save(run, tracker)
+    run.progress.epoch_loss = _across_ranks(run, epoch_loss)[0]  # summed over steps, mean of ranks
+    return stopped
+
+
+def _save(run: Run, tracker: Tracker | None, metric: float | None = None) -> None:
+    """`last.pt` (and, with an epoch's `metric`, the best-k ranking); then the tracker may pass
+    on what it held back until a checkpoint covered it."""
+    _check_finite(run)
+    if metric is None:
+        resume.save_last(run)
+    else:
+        resume.save_epoch(run, metric)
+    if tracker is not None:
+        tracker.checkpointed()
 
 
 def _improved(value: float, best: float | None, mode: str) -> bool:
@@ -165,7 +178,7 @@ def _improved(value: float, best: float | None, mode: str) -> bool:
     return best is None or (value < best if mode == "min" else value > best)
 
 
-def _epoch_end(run: Run, train_loss: float, tracker: Tracker | None) -> dict[str, float]:
+def _epoch_end(run: Run, tracker: Tracker | None) -> dict[str, float]:
     """Validate, update early stopping, checkpoint, log; return the epoch's record."""
     _check_finite(run)
     cfg = run.config.train
@@ -174,10 +187,10 @@ def _epoch_end(run: Run, train_loss: float, tracker: Tracker | None) -> dict[str
     progress.epoch += 1
     record = {
         "epoch": float(progress.epoch),
-        "train_loss": train_loss,
-        "lr": float(run.scheduler.get_last_lr()[0]),
+        "train_loss": progress.epoch_loss / run.steps_per_epoch,
         **{f"val_{k}": v for k, v in val.items()},
     }
+    progress.epoch_loss = 0.0
     metric = record[cfg.monitor]
     if _improved(metric, progress.best_metric, cfg.monitor_mode):
         progress.best_metric, progress.bad_epochs = metric, 0
@@ -187,22 +200,20 @@ def _epoch_end(run: Run, train_loss: float, tracker: Tracker | None) -> dict[str
         progress.stopped = "early_stopped"
     elif progress.epoch >= cfg.epochs:
         progress.stopped = "completed"
-    resume.save_epoch(run, metric)
     if tracker is not None:
         tracker.log(record, progress.step)
+    _save(run, tracker, metric)
     return {"step": float(progress.step), **record}
 
 
 def _fit(run: Run, stop: StopRequest, tracker: Tracker | None) -> TrainResult:
     result = TrainResult(run.progress)
     while not run.progress.stopped and run.progress.epoch < run.config.train.epochs:
-        train_loss, stopped = _train_epoch(run, stop, tracker)
-        if stopped:  # preempted: save mid-epoch state, exit cleanly for requeue
-            _check_finite(run)
-            resume.save_last(run)
+        if _train_epoch(run, stop, tracker):  # preempted: save mid-epoch state, exit for requeue
+            _save(run, tracker)
             result.stopped = "preempted"
             return result
-        result.history.append(_epoch_end(run, train_loss, tracker))
+        result.history.append(_epoch_end(run, tracker))
     result.stopped = run.progress.stopped or "completed"
     return result
 
