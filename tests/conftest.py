@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if f"{os.sep}e2e{os.sep}" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+
+
+E2E_DIR = "tests/e2e/"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With xdist (pyproject's addopts `-n auto`): the e2e cases one after another on one worker,
+    beside the fast suite spread over the others. The e2e cases install their projects into one
+    shared venv and share pre-commit's store, so in parallel they would race; on a CI runner's
+    few cores they would gain nothing. (`--dist loadgroup` with `xdist_group` marks would say
+    the same, but pytest 9.2's node ids ignore the suffix xdist 3.8 groups by.)"""
+    if config.getvalue("dist") != "load":
+        return None  # another --dist asked for on the command line
+    from xdist.scheduler import LoadScopeScheduling
+
+    class E2EOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return E2E_DIR if nodeid.startswith(E2E_DIR) else nodeid
+
+    return E2EOnOneWorker(config, log)

@@ -76,10 +76,6 @@ class Record:
     flavour: str | None = None  # copier or cookiecutter, for a template that has both
     check: CheckConfig = CheckConfig()
 
-    def with_answers(self, answers: Mapping[str, Any]) -> Record:
-        """A copy with other answers."""
-        return replace(self, answers=dict(answers))
-
 
 def _fail(key: str, why: str, where: str) -> InputError:
     return InputError(f"{where}: key '{key}' {why}")

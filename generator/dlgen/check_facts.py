@@ -1,6 +1,6 @@
 """`dlgen check`'s gather step: every fact its rules judge, read once from git and the work tree.
 
-A clean project costs four git calls started at once (`git.check_calls`); more only when the
+A clean project costs four git calls started at once (`githistory.check_calls`); more only when the
 branch tip is not the render the record describes, when the render's policy differs from the
 record's, or when an owned file differs. The conflict-marker search reads only the files the
 merged render holds under the project (a template's size, not the repository's): the project's
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlgen import answers, git, sources
+from dlgen import answers, git, githistory, gitobjects, gitwork, sources
 from dlgen.errors import InputError, ProcessError
 from dlgen.template_branch import locate, ref, refuse_shallow, remote_ref
 
@@ -54,7 +54,7 @@ def gather(project: Path, record: answers.Record) -> Facts:
     another reason than a missing repository or branch raises ProcessError (could not run)."""
     owned = [*record.policy.enforced, *record.policy.superset, answers.RECORD_NAME]
     present = [p for p in owned if (project / p).is_file()]
-    calls = git.check_calls(ref(record.branch), present)
+    calls = githistory.check_calls(ref(record.branch), present)
     leftovers, log, tree, *hashed = git.git_parallel(calls, project)
     if leftovers.returncode and not _in_work_tree(project):
         return Facts(record, repository=False)
@@ -63,8 +63,10 @@ def gather(project: Path, record: answers.Record) -> Facts:
             raise ProcessError(done.args, done.returncode, done.stdout, done.stderr)
     current = dict(zip(present, hashed[0].stdout.split(), strict=True)) if hashed else {}
     tip = log.stdout[: log.stdout.index("\x01")] if log.stdout else None
-    rendered = git.tree_blobs(tree.stdout) if tip is not None and not tree.returncode else None
-    sizes = git.tree_sizes(tree.stdout) if rendered is not None else {}
+    rendered = (
+        gitobjects.tree_blobs(tree.stdout) if tip is not None and not tree.returncode else None
+    )
+    sizes = gitobjects.tree_sizes(tree.stdout) if rendered is not None else {}
     record_blob = current.get(answers.RECORD_NAME)
     if rendered is None or record_blob is None or rendered.get(answers.RECORD_NAME) != record_blob:
         tip, rendered = _merged_render(project, record)
@@ -81,7 +83,7 @@ def gather(project: Path, record: answers.Record) -> Facts:
     return Facts(
         record,
         leftovers=tuple(p for p in leftovers.stdout.split("\0") if p),
-        branch=tuple(git.log_entries(branch_log)) if branch_log else None,
+        branch=tuple(githistory.log_entries(branch_log)) if branch_log else None,
         render=tip,
         rendered=rendered,
         render_policy=render_policy,
@@ -112,7 +114,7 @@ def _in_work_tree(project: Path) -> bool:
 def _origins_log(project: Path, record: answers.Record) -> str:
     """No local template branch: origin's stands for it (every fresh clone starts so, issue
     #16); with neither, '' (DLG011), or exit 70 in a shallow clone, which may just lack it."""
-    log = git.render_log(remote_ref(record.branch), project)
+    log = githistory.render_log(remote_ref(record.branch), project)
     if not log:
         refuse_shallow(project, f"the template branch {record.branch}")
     return log
@@ -136,7 +138,7 @@ def _merged_render(
     base = located.base(record.template_version)
     if base is None:
         return None, None
-    return base, git.files_of(base, project)
+    return base, gitobjects.files_of(base, project)
 
 
 def _render_policy(
@@ -148,7 +150,7 @@ def _render_policy(
     blob = rendered.get(answers.RECORD_NAME)
     if blob is None or current == blob:
         return None
-    text = git.cat_blobs([blob], project)[blob]
+    text = gitobjects.cat_blobs([blob], project)[blob]
     try:
         return answers.parse(text, f"{answers.RECORD_NAME} on the template branch").policy
     except InputError:
@@ -180,7 +182,7 @@ def _hash_more(
         for p in (*policy.enforced, *policy.superset)
         if p in rendered and p not in current and (project / p).is_file()
     ]
-    return dict(zip(more, git.hash_objects(more, project), strict=True))
+    return dict(zip(more, gitwork.hash_objects(more, project), strict=True))
 
 
 def _changed(
@@ -214,7 +216,7 @@ def _read_changed(
     from dlgen import structure  # only when a file differs
 
     compared = [p for p in changed if p in policy.superset or structure.kind(p)]
-    blobs = git.cat_blobs([rendered[p] for p in compared], project)
+    blobs = gitobjects.cat_blobs([rendered[p] for p in compared], project)
     work = {p: data for p in changed if p in current and (data := _read(project / p)) is not None}
     return {p: blobs[rendered[p]] for p in compared}, work
 
@@ -239,7 +241,7 @@ def _unreadable(
         if p.endswith(_STRUCTURED) and p not in enforced and (project / p).is_file()
     ]
     unsized = [p for p in paths if p not in current and p not in sizes]
-    blobs = current | dict(zip(unsized, git.hash_objects(unsized, project), strict=True))
+    blobs = current | dict(zip(unsized, gitwork.hash_objects(unsized, project), strict=True))
     differ = [
         p
         for p in paths

@@ -1,10 +1,15 @@
-"""`dlgen diff`: the project's local deviations from its template's pristine render."""
+"""`dlgen diff`: the project's local deviations from its template's pristine render.
+
+The render compared with is the one the record names, wherever the repository holds it (the
+local template branch, stale or missing, or origin's); where it is nowhere here, or cut off by a
+shallow clone, exit 70 with the fix, never a comparison with another render (issue #16).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dlgen import git, template_branch
+from dlgen import gitobjects, gitwork, template_branch
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.project import load
 
@@ -16,9 +21,13 @@ def diff(project: Path, *, stat: bool = False, name_only: bool = False) -> str:
     proj = load(project)
     top, prefix, record = proj.top, proj.prefix, proj.record
     located = template_branch.locate(top, prefix, record.branch, record=record)
-    tip = located.base(record.template_version)
-    if tip is None:
+    render = located.merged
+    if render is None or render.version != record.template_version:
+        if located.local or located.remote or render:  # renders, but not the recorded one
+            template_branch.refuse_missing(top, record.branch, record.template_version)
+        template_branch.refuse_shallow(top, "a render of this project")
         raise UnsafeStateError(f"no branch {record.branch}: run `dlgen adopt` first")
-    owned = [p for p in git.list_files(tip, top) if p.startswith(prefix)]
+    tip = render.sha
+    owned = [p for p in gitobjects.list_files(tip, top) if p.startswith(prefix)]
     mode = ["--stat"] if stat else ["--name-status"] if name_only else []
-    return git.diff_to_work_tree(tip, owned, top, mode) if owned else ""
+    return gitwork.diff_to_work_tree(tip, owned, top, mode) if owned else ""

@@ -9,44 +9,68 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
-from dlgen import answers, git, journal, lifecycle, sources, template_branch
+from dlgen import (
+    answers,
+    git,
+    githistory,
+    gitobjects,
+    gitwork,
+    journal,
+    lifecycle,
+    sources,
+    template_branch,
+)
 from dlgen.errors import StepError, UnsafeStateError
 from dlgen.project import Project
 
 
-def change_of(proj: Project, new: str) -> str:
+def change_of(proj: Project, new: str) -> tuple[str, list[tuple[str, str]]]:
     """The render `new` as one change from the render the project is at (`proj.merged`): `new`
-    itself when that is its parent, else its tree on that render (a commit on no branch).
+    itself when that is its parent, else its tree on that render (a commit on no branch); and
+    the paths it renames in case only that the project must rename first (`case_renames`), on
+    whose new names the change then applies.
 
     Applied as a change, never merged as a commit, the update lands as one ordinary commit of
     the project: a rebase pull, a cherry-pick or a squash merge keeps it whole, and no render
     commit ever becomes reachable from HEAD to be replayed (issue #16). Its base is explicit,
     so no history beyond the two renders is needed (a shallow clone merges too).
     """
-    if git.parents(new, proj.top) == [proj.merged]:
-        return new
-    body = git.commit_body(new, proj.top)
-    return git.commit_tree(git.tree_of(new, proj.top), [proj.merged], body, proj.top)
+    top = proj.top
+    renames = case_renames(proj, new)
+    if not renames and githistory.parents(new, top) == [proj.merged]:
+        return new, []
+    base = proj.merged
+    if renames:  # the change from the render with those paths renamed already
+        tree = gitobjects.renamed_tree(proj.merged, renames, top)
+        base = githistory.commit_tree(tree, [proj.merged], "dlgen: case renames\n", top)
+    body = githistory.commit_body(new, top)
+    return githistory.commit_tree(githistory.tree_of(new, top), [base], body, top), renames
 
 
-def preview_merge(proj: Project, change: str) -> tuple[str, dict[str, set[int]]]:
-    """The merge's result tree and conflicts, computed without touching index or work tree:
-    HEAD's tree and the change, both on the render the project is at, merged by git."""
-    ours = git.commit_tree(
-        git.tree_of("HEAD", proj.top), [proj.merged], "dlgen: preview\n", proj.top
-    )
-    return git.merge_tree_stages(ours, change, proj.top)
+def preview_merge(
+    proj: Project, change: str, renames: list[tuple[str, str]]
+) -> tuple[str, dict[str, dict[int, str]]]:
+    """The merge's result tree and conflicts (path -> {stage: blob}), computed without touching
+    index or work tree: HEAD's tree (its case renames made) and the change, both on the change's
+    base."""
+    top = proj.top
+    if renames:
+        tree, base = gitobjects.renamed_tree("HEAD", renames, top), githistory.parents(change, top)
+    else:
+        tree, base = githistory.tree_of("HEAD", top), [proj.merged]
+    ours = githistory.commit_tree(tree, base, "dlgen: preview\n", top)
+    return gitobjects.merge_tree_blobs(ours, change, top)
 
 
-def kept_deleted(stages: set[int]) -> bool:
+def kept_deleted(stages: Collection[int]) -> bool:
     """A path deleted here and changed by the template: the deletion is kept, not a conflict."""
-    return stages == {1, 3}
+    return set(stages) == {1, 3}
 
 
-def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]) -> None:
+def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, Collection[int]]) -> None:
     """The ignored-path wall (exit 3): no path the merge creates (or turns into a directory), nor
     any parent of one, nor a side file, may be an ignored or untracked file, directory or symlink
     here. git treats those as expendable and would overwrite, delete or replace them.
@@ -54,10 +78,10 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
     Paths the merge modifies or deletes are tracked, and so are their parents; only created
     paths need a look, and only those present on disk need git's answer (one call).
     """
-    changes = git.diff_trees("HEAD", merged, proj.top, renames=False)
+    changes = gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)
     created = [c.path for c in changes if c.status == "A"]
     cause: dict[str, str] = {}
-    for path in created + [side_file(p) for p, s in stages.items() if {2, 3} <= s]:
+    for path in created + [side_file(p) for p, s in stages.items() if {2, 3} <= set(s)]:
         part = path
         while part and part not in cause:
             cause[part] = path
@@ -65,7 +89,7 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
     present = {p: k for p in cause if (k := journal.kind(proj.top / p)) is not None}
     if not present:
         return
-    tracked = git.object_types("HEAD", sorted(present), proj.top)
+    tracked = gitobjects.object_types("HEAD", sorted(present), proj.top)
     if any(t is None for t in tracked.values()) and git.ignores_case(proj.top):
         # a case-insensitive file system (macOS, Windows, exFAT): `Readme.md` found on disk is
         # the tracked `README.md` that the merge renames away, which git handles (issue #16)
@@ -80,7 +104,7 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
                 "template's maintainers to keep it out of the submodule's path"
             )
         if held is None or ((held == "tree") != (kind == "directory") and held != "commit"):
-            what = "ignored" if git.is_ignored(path, proj.top) else "untracked"
+            what = "ignored" if gitwork.is_ignored(path, proj.top) else "untracked"
             raise UnsafeStateError(
                 f"{path} is an {what} {kind} here, and the update writes {cause[path]}; git "
                 f"would overwrite or remove it: move {path} elsewhere (dlgen never touches "
@@ -88,7 +112,9 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
             )
 
 
-def start_merge(proj: Project, new: str, change: str, touched: list[str]) -> None:
+def start_merge(
+    proj: Project, new: str, change: str, touched: list[str], renames: list[tuple[str, str]]
+) -> None:
     """Save what --abort restores (the paths the merge writes first), move the branch, apply
     the change uncommitted; the commit message names the render, for the next update.
 
@@ -96,11 +122,36 @@ def start_merge(proj: Project, new: str, change: str, touched: list[str]) -> Non
     """
     journal.begin(proj, new)
     journal.remember(proj.top, proj.record.branch, [proj.record_path, *touched])
-    applied = git.apply_for_review(change, proj.top)
-    conflicted = applied.returncode == 1 and git.unmerged_paths(proj.top)
+    for old, renamed in renames:
+        gitwork.move(old, renamed, proj.top)
+    applied = gitwork.apply_for_review(change, proj.top)
+    conflicted = applied.returncode == 1 and gitwork.unmerged_paths(proj.top)
     if applied.returncode != 0 and not conflicted:
         raise StepError("git cherry-pick", git.message_of(applied.stderr, applied.stdout))
     git.git_path(proj.top, "MERGE_MSG").write_text(update_message(proj, new), encoding="utf-8")
+
+
+def case_renames(proj: Project, new: str) -> list[tuple[str, str]]:
+    """(old, new) for each path the render `new` renames in case only (`README.md` -> `Readme.md`)
+    that HEAD holds under its old name, on a case-insensitive file system (macOS, Windows,
+    exFAT); elsewhere none.
+
+    There git's cherry-pick refuses the rename: it finds `Readme.md` on disk (the tracked
+    `README.md`) and calls it an untracked file it would overwrite (issue #16). Renamed in the
+    index and on disk first, the user's file (and edits) merge with the template's as one path;
+    `--abort` and a rollback restore HEAD's name with its file (`journal.restore`).
+    """
+    if not git.ignores_case(proj.top):
+        return []
+    changes = gitobjects.diff_trees(proj.merged, new, proj.top, renames=False)
+    gone = {c.path.casefold(): c.path for c in changes if c.status == "D"}
+    pairs = [
+        (gone[k], c.path) for c in changes if c.status == "A" and (k := c.path.casefold()) in gone
+    ]
+    if not pairs:
+        return []
+    held = gitobjects.object_types("HEAD", [p for pair in pairs for p in pair], proj.top)
+    return [(old, new) for old, new in pairs if held[old] == "blob" and held[new] is None]
 
 
 TRAILER_UPDATE = "Dlgen-Update"
@@ -108,7 +159,7 @@ TRAILER_UPDATE = "Dlgen-Update"
 
 def update_message(proj: Project, new: str) -> str:
     """The message `git commit` offers for the update: what it took, and the render's id."""
-    body = git.commit_body(new, proj.top)
+    body = githistory.commit_body(new, proj.top)
     version = template_branch.trailer(body, template_branch.TRAILER_VERSION) or "?"
     return f"Update to template {proj.record.template} {version}\n\n{TRAILER_UPDATE}: {new}\n"
 
@@ -137,13 +188,13 @@ def settle(proj: Project) -> tuple[list[str], list[str]]:
     """
     deleted: list[str] = []
     sides: list[str] = []
-    for path, stages in git.unmerged_stages(proj.top).items():
+    for path, stages in gitwork.unmerged_stages(proj.top).items():
         if 2 not in stages and 3 in stages and 1 in stages:  # deleted here, changed there
-            git.untrack(path, proj.top)
+            gitwork.untrack(path, proj.top)
             (proj.top / path).unlink(missing_ok=True)
             deleted.append(path)
         elif 2 in stages and 3 in stages:
-            theirs = git.cat_blob(stages[3], proj.top)
+            theirs = gitobjects.cat_blob(stages[3], proj.top)
             if b"\0" in theirs[:8000]:
                 journal.remember(proj.top, proj.record.branch, [side_file(path)])
                 (proj.top / side_file(path)).write_bytes(theirs)
@@ -170,16 +221,16 @@ def run_migrations(proj: Project, record: answers.Record) -> None:
         new_version=record.template_version,
         answers=record.answers,
     )
-    journal.remember(proj.top, branch, git.changed_paths(proj.top, proj.prefix))
+    journal.remember(proj.top, branch, gitwork.changed_paths(proj.top, proj.prefix))
 
 
 def write_record(proj: Project, record: answers.Record) -> None:
     """dlgen writes .dlgen.yml itself (the user's `check:` kept); it is never left conflicted."""
     final = replace(record, check=proj.record.check)
-    previous = git.show_file("HEAD", proj.record_path, proj.top).decode("utf-8", "replace")
+    previous = gitobjects.show_file("HEAD", proj.record_path, proj.top).decode("utf-8", "replace")
     text = answers.dumps_keeping(final, previous)  # the user's `check:` comments kept
     path = proj.root / answers.RECORD_NAME
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return  # the merge staged exactly this (the usual case: no `check:` of the project's)
     answers.save(proj.root, final, text)
-    git.add([proj.record_path], proj.top)
+    gitwork.add([proj.record_path], proj.top)

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, sources, template_branch
+from dlgen import answers, githistory, gitobjects, sources, template_branch
 from dlgen.errors import InputError, ProcessError
 from dlgen.project import Project
 from dlgen.template import Template
@@ -141,13 +141,13 @@ def carry_create_only(
     import hashlib
     import json
 
-    body = git.commit_body(proj.merged, proj.top) if record.policy.create_only else ""
+    body = githistory.commit_body(proj.merged, proj.top) if record.policy.create_only else ""
     before = json.loads(template_branch.trailer(body, template_branch.TRAILER_CREATE_ONLY) or "{}")
     announced, rendered = [], {}
     for path in record.policy.create_only:
         new_file = render_dir / path
         try:
-            old = git.show_file(proj.merged, proj.prefix + path, proj.top)
+            old = gitobjects.show_file(proj.merged, proj.prefix + path, proj.top)
         except ProcessError:
             continue  # new in this version: rendered once, like any new file
         if new_file.is_file():

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlgen import git
+from dlgen import git, githistory, gitobjects
 from dlgen.answers import DEFAULT_BRANCH, RECORD_NAME, Record
 from dlgen.errors import InternalError, UnsafeStateError
 
@@ -88,9 +88,9 @@ def commit_render(
     A render identical to `parent`'s tree is that render (a teammate's, fetched from origin):
     it is returned as it is, so every clone merges the same commit and the branch stays one line.
     """
-    attributes = git.files_at("HEAD", [".gitattributes", f"{prefix}.gitattributes"], repo)
-    tree = git.tree_from_dir(repo, render_dir, prefix, attributes)
-    if parent is not None and git.tree_of(parent, repo) == tree:
+    attributes = gitobjects.files_at("HEAD", [".gitattributes", f"{prefix}.gitattributes"], repo)
+    tree = gitobjects.tree_from_dir(repo, render_dir, prefix, attributes)
+    if parent is not None and githistory.tree_of(parent, repo) == tree:
         return parent
     return commit(repo, tree, record, parent=parent, create_only=create_only)
 
@@ -105,17 +105,17 @@ def commit(
 ) -> str:
     """Commit `tree` as the render `record` describes; return the commit id."""
     body = message(record, create_only)
-    return git.commit_tree(tree, [parent] if parent else [], body, repo)
+    return githistory.commit_tree(tree, [parent] if parent else [], body, repo)
 
 
 def advance(repo: Path, branch: str, new: str, *, old: str | None) -> None:
     """Move the branch to `new`, only if it still points at `old` (None: must not exist yet)."""
-    git.update_ref(ref(branch), new, repo, old=old or "", msg=f"dlgen: {new[:12]}")
+    githistory.update_ref(ref(branch), new, repo, old=old or "", msg=f"dlgen: {new[:12]}")
 
 
 def tip(repo: Path, branch: str) -> str | None:
     """The branch's commit, or None when the branch does not exist locally."""
-    return git.rev_parse(ref(branch), repo)
+    return githistory.rev_parse(ref(branch), repo)
 
 
 # --- finding the render a project has merged ----------------------------------------------------
@@ -172,7 +172,7 @@ def recorded_render(top: Path, record: Record, tips: list[str]) -> Render | None
     """The newest render reachable from `tips` of the version and answers `record` holds."""
     if not tips:
         return None
-    for sha, _, email, body in git.log_records(tips, top):
+    for sha, _, email, body in githistory.log_records(tips, top):
         if email == git.DLGEN_AUTHOR["GIT_AUTHOR_EMAIL"] and _holds(body, record):
             return Render(sha, record.template_version)
     return None
@@ -203,7 +203,7 @@ def refuse_missing(top: Path, branch: str, version: str) -> None:
 
 def branch_tips(top: Path, branch: str) -> tuple[str | None, str | None]:
     """The local branch and origin's remote-tracking branch (None where absent), in one call."""
-    ids = git.ref_ids([ref(branch), remote_ref(branch)], top)
+    ids = githistory.ref_ids([ref(branch), remote_ref(branch)], top)
     return ids.get(ref(branch)), ids.get(remote_ref(branch))
 
 
@@ -241,7 +241,7 @@ def _first_render(top: Path, prefix: str, revs: list[str]) -> Render | None:
         "--",
         f":(literal){prefix}{RECORD_NAME}",
     ]
-    found = git.first_commit(args, top)
+    found = githistory.first_commit(args, top)
     if found is None:
         return None
     sha, time, body = found
@@ -257,7 +257,7 @@ def trailer(body: str, key: str) -> str | None:
 
 def records(top: Path, sha: str, record: Record) -> bool:
     """Whether the render `sha` is of the version and answers that `record` holds."""
-    return _holds(git.commit_body(sha, top), record)
+    return _holds(githistory.commit_body(sha, top), record)
 
 
 def _holds(body: str, record: Record) -> bool:
@@ -273,7 +273,7 @@ def _holds(body: str, record: Record) -> bool:
 
 def is_ancestor(a: str, b: str, top: Path) -> bool:
     """Whether commit `a` is `b` or an ancestor of it."""
-    return git.is_ancestor(a, b, top)
+    return githistory.is_ancestor(a, b, top)
 
 
 @dataclass(frozen=True)
@@ -334,7 +334,7 @@ def _same(top: Path, a: str, b: str) -> bool:
     other's main): one render in effect, not a divergence. The branch keeps origin's, then its
     own, so that it stays pushable; the other stays reachable from HEAD."""
     return (
-        git.tree_of(a, top) == git.tree_of(b, top)
+        githistory.tree_of(a, top) == githistory.tree_of(b, top)
         and is_ancestor(a, "HEAD", top)
         and is_ancestor(b, "HEAD", top)
     )
@@ -342,7 +342,7 @@ def _same(top: Path, a: str, b: str) -> bool:
 
 def _diverged(top: Path, a: tuple[str, str], b: tuple[str, str], fix: str) -> UnsafeStateError:
     def named(name: str, sha: str) -> str:
-        body = git.commit_body(sha, top, check=False)
+        body = githistory.commit_body(sha, top, check=False)
         return f"{name} ({sha[:12]}, {trailer(body, TRAILER_VERSION) or 'not a render'})"
 
     return UnsafeStateError(
@@ -353,7 +353,7 @@ def _diverged(top: Path, a: tuple[str, str], b: tuple[str, str], fix: str) -> Un
 
 def confined(top: Path, prefix: str, branch: str, tip: str) -> None:
     """A project in a subdirectory must only ever merge renders of its own directory (exit 3)."""
-    outside = [p for p in git.list_files(tip, top) if not p.startswith(prefix)]
+    outside = [p for p in gitobjects.list_files(tip, top) if not p.startswith(prefix)]
     if outside:
         raise UnsafeStateError(
             f"branch {branch} holds {outside[0]}, outside {prefix}: it is another project's "
@@ -364,7 +364,7 @@ def confined(top: Path, prefix: str, branch: str, tip: str) -> None:
 
 def impure(top: Path, tip: str) -> tuple[str, str] | None:
     """The first commit reachable from `tip` that is not a pristine render, and why; else None."""
-    for sha, parents, email, body in git.log_records(tip, top):
+    for sha, parents, email, body in githistory.log_records(tip, top):
         why = not_a_render(parents, email, body)
         if why:
             return sha, why

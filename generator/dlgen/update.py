@@ -6,7 +6,8 @@ The steps, in order (guards first, nothing written before the commit on the temp
 2. render_target (`rerender`): the recorded template at the target version; refuse_downgrade;
 3. carry_create_only (`rerender`); commit the render on the template branch, not yet moved
    (`template_branch`);
-4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here;
+4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here,
+   with the structured step predicted on merge-tree's blobs (`resolve.predict`);
 5. start_merge (`merge`, saving the abort state with `journal`): advance the branch,
    `git merge --no-commit`;
 6. settle (`merge`): keep user deletions, side files for conflicting binaries;
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, journal, template_branch, versions
+from dlgen import answers, git, githistory, gitobjects, gitwork, journal, template_branch, versions
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.merge import (
     change_of,
@@ -38,7 +39,7 @@ from dlgen.merge import (
 )
 from dlgen.project import Project, locate_clean
 from dlgen.rerender import carry_create_only, render_target
-from dlgen.resolve import after_merge
+from dlgen.resolve import after_merge, predict
 
 
 @dataclass
@@ -47,7 +48,7 @@ class UpdateResult:
 
     old_version: str
     new_version: str
-    changes: list[git.Change] = field(default_factory=list)
+    changes: list[gitobjects.Change] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
@@ -84,8 +85,9 @@ class UpdateResult:
             for p in self.announced
         ]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
-        out += [f"  merged by structure (review it): {p}" for p in self.by_structure]
-        out += [f"  broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
+        would = "would be " if self.dry_run else ""
+        out += [f"  {would}merged by structure (review it): {p}" for p in self.by_structure]
+        out += [f"  {would}broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
         if self.conflicts:
             head = "would conflict" if self.dry_run else "CONFLICTS (fix, `git add`, then commit)"
             out += [f"{head}:"] + [f"  {p}" for p in self.conflicts]
@@ -140,29 +142,32 @@ def update(
     result = UpdateResult(
         proj.record.template_version, record.template_version, announced=announced, dry_run=dry_run
     )
-    if git.tree_of(new, proj.top) == git.tree_of(proj.merged, proj.top):
+    if githistory.tree_of(new, proj.top) == githistory.tree_of(proj.merged, proj.top):
         result.up_to_date = True
         return result
     result.changes = [
-        c for c in git.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
+        c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
     ]
-    change = change_of(proj, new)
-    merged, stages = preview_merge(proj, change)
+    change, renames = change_of(proj, new)
+    merged, stages = preview_merge(proj, change, renames)
     refuse_collisions(proj, merged, stages)
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
     result.kept_deleted = sorted(p for p, s in stages.items() if kept_deleted(s))
     if dry_run:
+        ahead = predict(proj, proj.merged, new, merged, stages, [c.path for c in result.changes])
+        result.by_structure, result.broken = ahead.merged + ahead.repaired, ahead.broken
+        result.conflicts = sorted({*result.conflicts, *ahead.broken} - {*ahead.merged})
         return result
     result.kept_deleted = []
     try:
-        touched = [c.path for c in git.diff_trees("HEAD", merged, proj.top, renames=False)]
-        start_merge(proj, new, change, sorted({*touched, *stages}))
+        touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
+        start_merge(proj, new, change, sorted({*touched, *stages}), renames)
         result.kept_deleted, result.side_files = settle(proj)
         fixed = after_merge(proj, proj.merged, new, [c.path for c in result.changes])
         result.by_structure, result.broken = fixed.merged + fixed.repaired, fixed.broken
         run_migrations(proj, record)
         write_record(proj, record)
-        result.conflicts = git.unmerged_paths(proj.top)
+        result.conflicts = gitwork.unmerged_paths(proj.top)
     except (Exception, KeyboardInterrupt) as e:
         journal.roll_back(proj, e)
         raise
@@ -190,7 +195,7 @@ def guard(project: Path, *, write: bool = True) -> Project:
             journal.settle_earlier_update(top, record.branch, earlier)
         if moves:
             ref = template_branch.ref(record.branch)
-            git.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
+            githistory.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
     return Project(project, top, prefix, record, place.tip, place.base)
 
 

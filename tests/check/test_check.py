@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from dlgen.check import check
+from dlgen.check_engine import check
 from tests.helpers import TemplateRepo, commit_all, dlgen, edit_record, git, invoke, unmeasured_env
 
 POLICY = """\

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+
+
 # Everything a generated project (any answers) needs, plus the validators; torch pinned to the
 # CPU build on this machine's disk. Changing the list rebuilds the venv.
 HEAVY = [
@@ -95,10 +97,15 @@ def shared_venv(pytestconfig: pytest.Config) -> Path:
         return venv
     capture = pytestconfig.pluginmanager.getplugin("capturemanager")
     terminal = pytestconfig.pluginmanager.getplugin("terminalreporter")
+    worker = hasattr(pytestconfig, "workerinput")  # an xdist worker: its reporter is not shown
 
     def say(line: str) -> None:
         with capture.global_and_fixture_disabled():
-            terminal.write_line(line)
+            if worker:
+                sys.stderr.write(line + "\n")
+                sys.stderr.flush()
+            else:
+                terminal.write_line(line)
 
     build_venv(venv, HEAVY, say)
     stamp.write_text(digest)
@@ -143,7 +150,9 @@ def e2e_env(
     tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path, dlgen_installed: Path
 ) -> Iterator[dict[str, str]]:
     """A fresh shell's environment: no venv on PATH or activated, only the installed `dlgen`
-    added; pre-commit's hook environments shared across cases."""
+    added; pre-commit's hook environments shared across cases, and mypy's cache (every case
+    type-checks against the same torch: analysed once, not once a case; each project's own
+    modules are checked in full, their paths differ)."""
     home = tmp_path_factory.mktemp("e2e-home")
     (home / ".gitconfig").write_text(
         "[user]\n\tname = E2E\n\temail = e2e@example.com\n[init]\n\tdefaultBranch = main\n"
@@ -164,6 +173,7 @@ def e2e_env(
                 Path(os.environ.get("DLGEN_E2E_PRE_COMMIT_HOME", REPO / ".e2e" / "pre-commit"))
             ),
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "MYPY_CACHE_DIR": str(tmp_path_factory.mktemp("mypy-cache")),
             "OMP_NUM_THREADS": "1",
             "WANDB_MODE": "offline",
             "DLGEN_E2E_REQUIREMENT": f"dlgen @ {dlgen_wheel.as_uri()}",

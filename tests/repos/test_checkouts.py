@@ -5,6 +5,7 @@ LFS, linked worktrees, submodules.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,32 +55,52 @@ def test_new_with_file_mode_false_commits_the_templates_modes(
     assert modes_at(proj, "dlgen/template")["run.sh"] == "100755"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="git 2.39's cherry-pick refuses the case-only rename on a case-insensitive file system "
-    "('untracked Readme.md would be overwritten'); dlgen refuses in one line, tree kept",
-)
-def test_case_insensitive_file_system_takes_a_case_rename(repos: Repos, tmp_path: Path) -> None:
-    """Case 11: the template renames README.md -> Readme.md; git merges it on exFAT."""
+@pytest.mark.parametrize("edited", [True, False], ids=["edited", "renamed-only"])
+def test_case_insensitive_file_system_takes_a_case_rename(
+    repos: Repos, tmp_path: Path, edited: bool
+) -> None:
+    """Case 11: the template renames README.md -> Readme.md (`edited`: and adds a line, while
+    the user adds one of theirs); git 2.39's cherry-pick refuses that rename on exFAT
+    ('untracked Readme.md would be overwritten'), so dlgen renames the user's file first: both
+    edits merge in Readme.md; `--abort` puts every byte and name back."""
     files = {k: v for k, v in V1.items() if k not in ("run.sh",)}
     t = repos.template(files)
     proj = repos.project(t, "author")
     origin = repos.publish(proj)
     git("mv", "README.md", "Readme.md", cwd=t.root)
+    if edited:
+        t.write({"Readme.md": f"{V1['README.md']}\nv2 docs\n"})
     t.release("v2")
     with exfat(tmp_path) as mnt:
         clone = mnt / "proj"
         git("clone", "-q", origin.as_uri(), str(clone), cwd=tmp_path)
         assert git("config", "core.ignorecase", cwd=clone).strip() == "true"
-        result = up(clone, "--to", "v2", "--template", str(t.root))  # moved with the clone
+        readme = (clone / "README.md").read_text()
+        merged = readme.encode()
+        if edited:
+            (clone / "README.md").write_text("mine\n" + readme)
+            commit_all(clone, "my readme")
+            merged = f"mine\n{readme}\nv2 docs\n".encode()
+        git("branch", "dlgen/template", "origin/dlgen/template", cwd=clone)  # update makes it
+        before = snapshot(clone)
+        moved = ["--to", "v2", "--template", str(t.root)]  # the template moved with the clone
+        result = up(clone, *moved)
         assert (result.code, result.err) == (0, ""), result
-        assert "  R README.md -> Readme.md" in result.out.splitlines()
+        assert "  R README.md -> Readme.md" in result.out.splitlines(), result.out
+        assert [p for p in os.listdir(clone) if p.lower() == "readme.md"] == ["Readme.md"]
+        aborted = up(clone, "--abort")
+        assert (aborted.code, aborted.err) == (0, ""), aborted
+        assert_same(before, snapshot(clone))
+
+        assert up(clone, *moved).code == 0
         git("commit", "-q", "--no-edit", cwd=clone)
-        assert sorted(p for p in tree_at(clone, "HEAD") if p.lower() == "readme.md") == [
-            "Readme.md"
-        ]
+        readmes = {p: b for p, (_, b) in tree_at(clone, "HEAD").items() if p.lower() == "readme.md"}
+        assert readmes == {"Readme.md": merged}
+        assert (clone / "Readme.md").read_bytes() == merged
+        assert [p for p in os.listdir(clone) if p.lower() == "readme.md"] == ["Readme.md"]
         assert git("status", "--porcelain", cwd=clone) == ""
-        assert invoke("check", str(clone)).code == 0
+        checked = invoke("check", str(clone))
+        assert (checked.code, checked.err) == (0, ""), checked
 
 
 def test_sparse_checkout_updates_inside_and_outside_the_cone(

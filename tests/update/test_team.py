@@ -66,6 +66,13 @@ def update_and_commit(proj: Path, to: str) -> str:
     return out
 
 
+def a_pushes_its_update_to_v2(a: Path, tpl: TemplateRepo) -> None:
+    """The template releases v2; clone A updates to it and pushes main and the template branch."""
+    release_v2(tpl)
+    update_and_commit(a, "v2")
+    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+
+
 def test_teammate_merged_update_is_up_to_date_and_both_reach_v3(
     team: tuple[Path, Path, Path], tpl: TemplateRepo
 ) -> None:
@@ -130,9 +137,7 @@ def test_dry_run_reads_the_history_and_neither_fetches_nor_moves_a_ref(
     team: tuple[Path, Path, Path], tpl: TemplateRepo
 ) -> None:
     _, a, b = team
-    release_v2(tpl)
-    update_and_commit(a, "v2")
-    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+    a_pushes_its_update_to_v2(a, tpl)
     git("pull", "-q", "--no-rebase", "--no-edit", cwd=b)
     before = state(b)
     code, out, err = up(b, "--to", "v2", "--dry-run")
@@ -186,9 +191,7 @@ def test_diverged_renders_are_refused_and_the_advice_works(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     origin, a, b = team
-    release_v2(tpl)
-    update_and_commit(a, "v2")
-    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+    a_pushes_its_update_to_v2(a, tpl)
     git("remote", "set-url", "origin", str(tmp_path / "unreachable.git"), cwd=b)
     with monkeypatch.context() as m:  # offline, B renders v2 on its own, at another time
         m.setenv("GIT_COMMITTER_DATE", "@2000000000 +0000")
@@ -235,9 +238,7 @@ def test_a_checked_out_template_branch_is_never_fast_forwarded(
     team: tuple[Path, Path, Path], tpl: TemplateRepo
 ) -> None:
     _, a, b = team
-    release_v2(tpl)
-    update_and_commit(a, "v2")
-    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+    a_pushes_its_update_to_v2(a, tpl)
     git("fetch", "-q", "origin", cwd=b)
     git("switch", "-q", "dlgen/template", cwd=b)
     before = state(b)
