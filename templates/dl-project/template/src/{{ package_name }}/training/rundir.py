@@ -12,7 +12,7 @@ import json
 import os
 import platform
 import shutil
-import subprocess  # nosec B404: git with a fixed argument list
+import subprocess  # nosec B404
 import sys
 import time
 from collections.abc import Iterator
@@ -93,10 +93,11 @@ def data_digest(config: Config) -> str:
 
 
 def _git(*args: str) -> str | None:
+    """git's output here (None: no git, or not a repository); a fixed argument list, no shell."""
     git = shutil.which("git")
     if git is None:
         return None
-    proc = subprocess.run(  # noqa: S603  # nosec B603: a fixed argument list, no shell
+    proc = subprocess.run(  # noqa: S603  # nosec B603
         [git, *args], capture_output=True, text=True, check=False, timeout=60
     )
     return proc.stdout.strip() if proc.returncode == 0 else None
