@@ -41,7 +41,8 @@ class Progress:
 @dataclass
 class TrainingState:
     """Everything to continue exactly: model, optimizer, scheduler, scaler, every rank's RNGs,
-    the progress, and what the run's shape depends on (config, its digest, steps per epoch)."""
+    the progress, and what the run's shape depends on (config, its digest, steps per epoch, the
+    data manifest's digest)."""
 
     model: dict[str, Any]
     optimizer: dict[str, Any]
@@ -52,6 +53,7 @@ class TrainingState:
     progress: Progress
     digest: str = ""  # of the run-defining config; "" in checkpoints of template 0.1.0
     steps_per_epoch: int = 0  # 0: not recorded (template 0.1.0)
+    data: str = ""  # digest of the data manifest; "": none or not recorded (template < 0.3.0)
 
     def to_payload(self) -> dict[str, Any]:
         """The dict `torch.save` writes."""

@@ -235,8 +235,11 @@ def train(config: Config, stop: StopRequest | None = None) -> TrainResult:
         run = build_run(config, dist)
         if config.train.resume and (run_dir / LAST).exists():
             resume.restore(run, run_dir / LAST)
-        tracker = open_tracker(config, run.progress) if dist.is_main else None
-        if tracker is not None:
+        tracker: Tracker | None = None
+        if dist.is_main:  # what produced the run, beside its checkpoints and in the tracker
+            about = rundir.provenance(config, run.device, dist.world_size, run.progress.step)
+            rundir.record(run_dir, config, about)
+            tracker = open_tracker(config, run.progress, about)
             stack.callback(tracker.close)
         result = _fit(run, stop, tracker)
         if dist.is_main:

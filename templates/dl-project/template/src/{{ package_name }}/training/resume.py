@@ -1,6 +1,6 @@
 """Checkpointing a run and resuming it: every rank's state gathered into a `TrainingState`, saved
 by rank 0 (end of epoch: ranked among the best; mid-epoch: `last.pt` only), and restored, refused
-when the checkpoint was trained with other settings."""
+when the checkpoint was trained with other settings or on other data."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import torch.distributed as torch_dist
 
-from ..config import flatten, run_defining
+from ..config import Config, flatten, run_defining
 from . import checkpoint, distributed, repro
 from .checkpoint import TrainingState
 from .run import Run
-from .rundir import TrainingRefused
+from .rundir import MANIFEST, TrainingRefused
 
 
 def capture(run: Run) -> TrainingState:
@@ -33,6 +33,7 @@ def capture(run: Run) -> TrainingState:
         progress=run.progress,
         digest=run.config.digest(),
         steps_per_epoch=run.steps_per_epoch,
+        data=run.data_digest,
     )
 
 
@@ -61,20 +62,31 @@ def save_last(run: Run) -> None:
 
 
 def changes(state: TrainingState, run: Run) -> list[str]:
-    """What differs between the checkpoint's settings and this run's (runtime keys aside)."""
-    if state.digest == run.config.digest() and state.steps_per_epoch == run.steps_per_epoch:
+    """What differs between the checkpoint's settings and data and this run's (runtime keys
+    aside; a key the checkpoint lacks, added to the template since, counts as its default)."""
+    same_data = not state.data or state.data == run.data_digest
+    if (
+        state.digest == run.config.digest()
+        and state.steps_per_epoch == run.steps_per_epoch
+        and same_data
+    ):
         return []
-    old, new = run_defining(flatten(state.config)), run_defining(run.config.flat())
-    changed = [f"{k}: {old[k]!r} -> {new.get(k)!r}" for k in sorted(old) if old[k] != new.get(k)]
+    old = run_defining({**Config().flat(), **flatten(state.config)})
+    new = run_defining(run.config.flat())
+    keys = sorted(old.keys() | new.keys())
+    changed = [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys if old.get(k) != new.get(k)]
     steps = state.steps_per_epoch or run.steps_per_epoch
     if steps != run.steps_per_epoch:  # world size or data size changed
         changed.append(f"steps per epoch: {steps} -> {run.steps_per_epoch}")
+    if not same_data:
+        manifest = Path(run.config.data.processed_dir) / MANIFEST
+        changed.append(f"data: {manifest} {state.data} -> {run.data_digest or 'missing'}")
     return changed
 
 
 def restore(run: Run, path: Path) -> None:
-    """Continue from `path`: refused if it was trained with other settings, unless
-    `train.allow_config_change`."""
+    """Continue from `path`: refused if it was trained with other settings or on other data
+    (another data manifest), unless `train.allow_config_change`."""
     state = checkpoint.load(path)
     changed = "; ".join(changes(state, run))
     if changed and not run.config.train.allow_config_change:

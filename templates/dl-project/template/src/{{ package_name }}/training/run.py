@@ -1,13 +1,14 @@
 """What one training run works on, built from the config: the device, the model (DDP-wrapped
-under torchrun), AdamW with warm-up and cosine decay, the AMP scaler, and an endless stream of
-training batches that records its position."""
+under torchrun), the optimizer (`optim.name`) with a warm-up and `optim.schedule`, the AMP scaler,
+and an endless stream of training batches that records its position."""
 
 from __future__ import annotations
 
+import importlib
 import math
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,12 +19,13 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 
-from ..config import Config, check_warmup
+from ..config import Config, ConfigError, OptimConfig, check_warmup
 from ..data.loaders import ResumableSampler, make_loader
 from ..models import build_model
 from . import repro
 from .checkpoint import Progress
 from .distributed import Dist
+from .rundir import data_digest
 
 Batch = tuple[torch.Tensor, ...]
 AMP = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -44,6 +46,7 @@ class Run:
     val_loader: DataLoader[Batch]
     progress: Progress
     steps_per_epoch: int
+    data_digest: str = ""  # of the data manifest, checked on resume ("": none)
     saved_at: float = field(default_factory=time.monotonic)
     nonfinite_at: torch.Tensor = field(init=False)  # first step with a NaN/inf loss, 0: none
 
@@ -74,14 +77,46 @@ def select_device(name: str, dist: Dist) -> torch.device:
     return torch.device("cpu")
 
 
-def warmup_cosine(optimizer: torch.optim.Optimizer, warmup: int, total: int) -> LambdaLR:
-    """Linear warm-up, then cosine decay to zero; stepped once per optimizer step."""
+# Learning-rate factor after the warm-up, by the fraction of those steps done (0 to 1).
+SCHEDULES: dict[str, Callable[[float], float]] = {
+    "cosine": lambda done: 0.5 * (1.0 + math.cos(math.pi * done)),
+    "linear": lambda done: 1.0 - done,
+    "constant": lambda done: 1.0,
+}
+
+
+def make_optimizer(optim: OptimConfig, params: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
+    """`optim.name` (a torch.optim class, or `package.module.Class`) with `lr`, `weight_decay`
+    and `optim.args`; a ConfigError (exit 2) names what is wrong."""
+    module, _, name = optim.name.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module or "torch.optim"), name)
+    except (ImportError, AttributeError):
+        cls = None
+    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+        raise ConfigError(
+            f"optim.name: {optim.name!r} is not an optimizer class "
+            "(a torch.optim name such as AdamW or SGD, or package.module.Class)"
+        )
+    factory: Callable[..., torch.optim.Optimizer] = cls
+    try:
+        optimizer = factory(params, lr=optim.lr, weight_decay=optim.weight_decay, **optim.args)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"optim.args: {optim.name}: {e}") from None
+    return optimizer
+
+
+def warmup_schedule(
+    optimizer: torch.optim.Optimizer, schedule: str, warmup: int, total: int
+) -> LambdaLR:
+    """Linear warm-up over `warmup` steps, then `schedule` (cosine or linear decay to zero at
+    `total`, or constant); stepped once per optimizer step."""
+    after = SCHEDULES[schedule]
 
     def factor(step: int) -> float:
         if step < warmup:
             return (step + 1) / warmup
-        progress = (step - warmup) / max(total - warmup, 1)
-        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+        return after(min((step - warmup) / max(total - warmup, 1), 1.0))
 
     return LambdaLR(optimizer, factor)
 
@@ -122,10 +157,9 @@ def build_run(config: Config, dist: Dist) -> Run:
         model = DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.optim.lr, weight_decay=config.optim.weight_decay
-    )
-    scheduler = warmup_cosine(optimizer, config.optim.warmup_steps, steps * config.train.epochs)
+    optimizer = make_optimizer(config.optim, model.parameters())
+    total = steps * config.train.epochs
+    scheduler = warmup_schedule(optimizer, config.optim.schedule, config.optim.warmup_steps, total)
     scaler = torch.amp.GradScaler(device.type, enabled=config.train.precision == "fp16")
     progress = Progress(run_id=uuid.uuid4().hex[:12])
     return Run(
@@ -140,4 +174,5 @@ def build_run(config: Config, dist: Dist) -> Run:
         val_loader,
         progress,
         steps,
+        data_digest(config),
     )

@@ -1,19 +1,35 @@
-"""The run directory: one writer at a time (a lock), how the last run ended (status.json), and
-the fast dev run's own directory."""
+"""The run directory: one writer at a time (a lock), what produced the run (the resolved config,
+the git commit, package versions, device, data manifest), how the last run ended
+(status.json), and the fast dev run's own directory."""
 
 from __future__ import annotations
 
 import dataclasses
 import fcntl
+import hashlib
+import importlib.metadata
 import json
 import os
+import platform
+import shutil
+import subprocess  # nosec B404
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import OmegaConf
 
 from ..config import Config
 
 STATUS = "status.json"
+CONFIG = "config.yaml"  # the resolved config of the latest start: `-c` it to run it again
+PROVENANCE = "provenance.json"  # one record per start (a resumed run adds one)
+MANIFEST = "manifest.json"  # in data.processed_dir: every split file's sha256
 
 
 class TrainingRefused(RuntimeError):
@@ -68,3 +84,60 @@ def fast_dev_config(config: Config) -> Config:
     export = dataclasses.replace(config.export, out_dir=str(run_dir / "models"))
     optim = dataclasses.replace(config.optim, warmup_steps=0)  # N steps: no room for a warm-up
     return dataclasses.replace(config, optim=optim, train=train, export=export)
+
+
+def data_digest(config: Config) -> str:
+    """sha256 of the data manifest (which holds every split file's sha256); "" without one."""
+    path = Path(config.data.processed_dir) / MANIFEST
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else ""
+
+
+def _git(*args: str) -> str | None:
+    """git's output here (None: no git, or not a repository); a fixed argument list, no shell."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    proc = subprocess.run(  # noqa: S603  # nosec B603
+        [git, *args], capture_output=True, text=True, check=False, timeout=60
+    )
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+@cache
+def _packages() -> dict[str, str]:
+    """Every installed distribution's version, by name (what `pip freeze` lists)."""
+    found = {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()}
+    return dict(sorted(found.items(), key=lambda item: item[0].lower()))
+
+
+def provenance(config: Config, device: torch.device, world_size: int, step: int) -> dict[str, Any]:
+    """What this start runs: command, git commit (and whether the work tree differs from it;
+    None where unknown), Python and package versions, device, data manifest digest."""
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain") if commit else None
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = platform.processor() or platform.machine()
+    return {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "step": step,
+        "argv": sys.argv,
+        "git": {"commit": commit, "dirty": None if status is None else bool(status)},
+        "python": platform.python_version(),
+        "packages": _packages(),
+        "device": {"type": device.type, "name": name, "world_size": world_size},
+        "config_digest": config.digest(),
+        "data": {
+            "manifest": str(Path(config.data.processed_dir) / MANIFEST),
+            "sha256": data_digest(config) or None,
+        },
+    }
+
+
+def record(run_dir: Path, config: Config, about: dict[str, Any]) -> None:
+    """Write the resolved config (`config.yaml`) and append `about` to `provenance.json`."""
+    (run_dir / CONFIG).write_text(OmegaConf.to_yaml(config.to_dict()), encoding="utf-8")
+    path = run_dir / PROVENANCE
+    starts = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    path.write_text(json.dumps([*starts, about], indent=2) + "\n", encoding="utf-8")
