@@ -19,7 +19,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 
 from ..config import Config, check_warmup
-from ..data.loaders import ResumableSampler, make_loader
+from ..data.loaders import make_loader, resumable
 from ..models import build_model
 from . import repro
 from .checkpoint import Progress
@@ -89,10 +89,9 @@ def warmup_cosine(optimizer: torch.optim.Optimizer, warmup: int, total: int) -> 
 def batches(loader: DataLoader[Batch], progress: Progress) -> Iterator[Batch]:
     """An endless stream over the training data that records where it is, so a resumed run
     continues with the very next batch (virtual epochs are independent of data passes)."""
-    sampler = loader.sampler
-    assert isinstance(sampler, ResumableSampler)
+    position = resumable(loader)
     while True:
-        sampler.set_position(progress.data_epoch, progress.consumed)
+        position.set_position(progress.data_epoch, progress.consumed)
         for batch in loader:
             progress.consumed += len(batch[0])
             yield batch
