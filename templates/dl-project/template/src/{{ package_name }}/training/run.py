@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 from ..config import Config, check_warmup
 from ..data.loaders import make_loader, resumable
 from ..models import build_model
-from . import repro
+from . import repro, sharding
 from .checkpoint import Progress
 from .distributed import Dist
 
@@ -54,6 +54,15 @@ class Run:
     def module(self) -> nn.Module:
         """The model without its DDP wrapper."""
         return self.model.module if isinstance(self.model, DistributedDataParallel) else self.model
+
+    def grad_sync(self, last: bool) -> Any:
+        """Gradients synced across ranks on the last micro-batch of a step only."""
+        if sharding.is_sharded(self.model):
+            self.model.set_requires_gradient_sync(last)  # type: ignore[operator]
+            return nullcontext()
+        if last or not self.dist.enabled:
+            return nullcontext()
+        return self.model.no_sync()  # type: ignore[operator]
 
     def autocast(self) -> Any:
         """Mixed precision per `train.precision` (a no-op for fp32)."""
@@ -117,7 +126,9 @@ def build_run(config: Config, dist: Dist) -> Run:
     model: nn.Module = build_model(config).to(device)
     if config.train.compile:
         model.compile()  # in place: state_dict keys stay those of the eager model
-    if dist.enabled:
+    if dist.enabled and config.train.strategy == "fsdp":
+        model = sharding.shard(model, device, dist.world_size)
+    elif dist.enabled:
         model = DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
