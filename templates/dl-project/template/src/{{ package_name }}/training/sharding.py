@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as torch_dist
 from torch import nn
 from torch.distributed.checkpoint.state_dict import (
     StateDictOptions,
@@ -28,13 +29,23 @@ SHARDED = "sharded"  # <run_dir>/sharded/<name>/: one directory per checkpoint, 
 
 def shard(model: nn.Module, device: torch.device, world_size: int) -> nn.Module:
     """`fully_shard` each child that holds parameters (its parameters are gathered only while
-    it runs), then the root (the rest)."""
+    it runs), then the root (the rest). Buffers (BatchNorm's running statistics) are not
+    sharded: rank 0's are broadcast after each training forward, as DDP does before it, so
+    that every rank holds the ones a checkpoint saves."""
     mesh = init_device_mesh(device.type, (world_size,))
     for child in model.children():
         if any(True for _ in child.parameters()):
             fully_shard(child, mesh=mesh)
     fully_shard(model, mesh=mesh)
+    if any(True for _ in model.buffers()):
+        model.register_forward_hook(_broadcast_buffers)
     return model
+
+
+def _broadcast_buffers(model: nn.Module, _inputs: Any, _outputs: Any) -> None:
+    if model.training:
+        for buffer in model.buffers():
+            torch_dist.broadcast(buffer, src=0)
 
 
 def is_sharded(model: nn.Module) -> bool:
