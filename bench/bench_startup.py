@@ -9,6 +9,8 @@ change, pypa/distlib#239: the installer, not the package, writes the wrapper). T
 bracket what users see.
 
 Run: python bench/bench_startup.py [--runs 31]
+(DLGEN_BENCH_CLOCK=cpu: CPU seconds instead of wall seconds, for a busy machine; DLGEN_BENCH_BIN:
+the folder holding the `dlgen` to time, e.g. another version's venv, for a before/after.)
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ GOALS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=31)
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="BIN",
+        help="another dlgen's bin folder (a venv of an older version): its rows in the same run",
+    )
     args = parser.parse_args()
     python, dlgen = tool("python"), tool("dlgen")
     with tempfile.TemporaryDirectory(prefix="dlgen-bench-startup-") as tmp:
@@ -42,9 +50,17 @@ def main() -> None:
             f"#!{python}\nimport sys\nfrom dlgen.__main__ import main\nsys.exit(main())\n"
         )
         launcher.chmod(0o755)
+        other = {}
+        if args.compare:
+            old = str(args.compare / "dlgen")
+            other = {
+                "before: dlgen --version": lambda _i: timed([old, "--version"]),
+                "before: dlgen check": lambda _i: timed([old, "check"], cwd=project),
+            }
         samples = paired(
             args.runs,
             {
+                **other,
                 "python -c pass": lambda _i: timed([python, "-c", "pass"]),
                 "python -c 'import re' (pip wrapper's floor)": lambda _i: timed(
                     [python, "-c", "import re"]
@@ -62,6 +78,13 @@ def main() -> None:
         ratio = statistics.median(samples[name]) / base
         verdict = "ok" if ratio <= goal else "over the goal"
         print(f"  {name}: {ratio:.2f}x python -c pass (goal <= {goal}x): {verdict}")
+    for before, after in (
+        ("before: dlgen --version", "dlgen --version (pip's console script)"),
+        ("before: dlgen check", "dlgen check (fresh dl-project)"),
+    ):
+        if before in samples:
+            ratio = statistics.median(samples[after]) / statistics.median(samples[before])
+            print(f"  {after}: {ratio:.2f}x {before}")
 
 
 if __name__ == "__main__":

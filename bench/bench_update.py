@@ -59,8 +59,7 @@ def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
 
 
 def reset(project: Path, head: str, branch: str | None) -> None:
-    git("merge", "--abort", cwd=project) if (project / ".git/MERGE_HEAD").exists() else None
-    git("reset", "-q", "--hard", head, cwd=project)
+    git("reset", "-q", "--hard", head, cwd=project)  # an update in progress included
     git("clean", "-qfdx", "-e", "data", cwd=project)
     if branch:
         git("update-ref", "refs/heads/dlgen/template", branch, cwd=project)
@@ -170,6 +169,7 @@ def scale(work: Path, runs: int, user_files: int) -> None:
         f"  peak RSS: 0 files {max(rss['0']) / 1024:.0f} MiB, "
         f"{user_files} files {max(rss['big']) / 1024:.0f} MiB"
     )
+    reset(*small)  # the last run's update is staged: commit the ignore rule alone, at v1
     (small[0] / ".gitignore").write_text("data/\n")
     commit_all(small[0], "ignore data")
     small = (small[0], git("rev-parse", "HEAD", cwd=small[0]).strip(), small[2])

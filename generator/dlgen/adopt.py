@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, names, sources, template_branch
+from dlgen import answers, githistory, gitwork, names, sources, template_branch
 from dlgen.errors import InputError, ProcessError, UnsafeStateError
 from dlgen.project import locate_clean
 from dlgen.template import Template
@@ -79,7 +79,9 @@ def adopt(
             top, Path(tmp) / "render", record, parent=None, prefix=prefix
         )
     record_as_merged(project, top, prefix, render_commit, record)
-    return AdoptResult(record.template, record.template_version, git.rev_parse("HEAD", top) or "")
+    return AdoptResult(
+        record.template, record.template_version, githistory.rev_parse("HEAD", top) or ""
+    )
 
 
 def what_to_adopt(
@@ -113,10 +115,10 @@ def record_as_merged(
         template_branch.advance(top, branch, render_commit, old=None)
     except ProcessError as e:  # e.g. a project nested in another: dlgen/templates/a beside a/b
         raise UnsafeStateError(f"cannot create branch {branch}: {e.stderr.strip()}") from e
-    git.merge_ours(template_branch.ref(branch), top)
+    gitwork.merge_ours(template_branch.ref(branch), top)
     answers.save(project, record)
-    git.add([prefix + answers.RECORD_NAME], top)
-    git.commit(f"Adopt template {record.template} {record.template_version} (dlgen adopt)", top)
+    gitwork.add([prefix + answers.RECORD_NAME], top)
+    gitwork.commit(f"Adopt template {record.template} {record.template_version} (dlgen adopt)", top)
 
 
 def refuse_linked(top: Path, prefix: str, branch: str) -> None:
@@ -130,3 +132,4 @@ def refuse_linked(top: Path, prefix: str, branch: str) -> None:
             f"HEAD has merged a template render of this project already "
             f"({found.merged.sha[:12]}, {found.merged.version}); use `dlgen update`"
         )
+    template_branch.refuse_shallow(top, "the history that may hold this project's render")

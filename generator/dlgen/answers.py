@@ -76,10 +76,6 @@ class Record:
     flavour: str | None = None  # copier or cookiecutter, for a template that has both
     check: CheckConfig = CheckConfig()
 
-    def with_answers(self, answers: Mapping[str, Any]) -> Record:
-        """A copy with other answers."""
-        return replace(self, answers=dict(answers))
-
 
 def _fail(key: str, why: str, where: str) -> InputError:
     return InputError(f"{where}: key '{key}' {why}")
@@ -272,11 +268,31 @@ def dumps(record: Record) -> str:
     return _HEADER + body
 
 
-def save(project: Path, record: Record) -> None:
-    """Write `project/.dlgen.yml` atomically."""
+def dumps_keeping(record: Record, previous: str) -> str:
+    """`dumps(record)`, with the `check:` section of `previous` (the project's own text, its
+    comments included: issue #16) where that section says what `record.check` says."""
+    lines = previous.splitlines(keepends=True)
+    start = next((i for i, ln in enumerate(lines) if ln.rstrip() == "check:"), None)
+    if start is None:
+        return dumps(record)
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i][:1] not in (" ", "\t", "#", "\n")),
+        len(lines),
+    )
+    section = "".join(lines[start:end])
+    text = dumps(replace(record, check=CheckConfig())) + section.rstrip("\n") + "\n"
+    try:
+        kept = parse(text, RECORD_NAME).check == record.check
+    except InputError:
+        kept = False
+    return text if kept else dumps(record)
+
+
+def save(project: Path, record: Record, text: str | None = None) -> None:
+    """Write `project/.dlgen.yml` atomically (`text`: that exact text of `record`)."""
     path = project / RECORD_NAME
     tmp = path.with_name(f".{RECORD_NAME}.tmp")
-    tmp.write_text(dumps(record), encoding="utf-8")
+    tmp.write_text(dumps(record) if text is None else text, encoding="utf-8")
     tmp.replace(path)
 
 

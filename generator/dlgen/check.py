@@ -1,41 +1,15 @@
 """`dlgen check`: does the project still honour its template? Read-only, offline, fast.
 
-The flow as a checklist: read the record (`answers`, DLG001) → judge the record (`check_rules`:
-template name DLG002, version policy DLG003/DLG004 against `check_facts.newest_bundled`) →
-gather the facts once (`check_facts.gather`: four git calls started at once on a clean project)
-→ judge them (`check_rules.repository`: DLG005 to DLG011, DLG013 to DLG015) → one sorted `Report`
-(`check_report`). Findings come from the catalog in `findings`. Never imports copier, Jinja,
-click or typing, nor PyYAML unless a file needs it: it runs on every commit.
+The command runs `check_engine.check` on one project and renders its `Report` as text or JSON
+with the exit code; a check that could not run is exit 70, never a pass.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dlgen import answers, check_facts, check_rules
-from dlgen import findings as dlg
-from dlgen.check_report import Report
-from dlgen.errors import InputError, InternalError, ProcessError
-from dlgen.findings import Finding, Ignore
-
-
-def check(project: Path, *, only: str | None = None) -> Report:
-    """Run every check (or `only="version"`) on the project at `project`.
-
-    A git call that fails for another reason than a missing repository or branch raises
-    ProcessError: the check could not run, which is not a finding.
-    """
-    try:
-        record = answers.load(project)
-    except InputError as e:
-        return Report(str(project), None, None, [dlg.bad_record(str(e))])
-    found = check_rules.version(record, check_facts.newest_bundled(record.template))
-    ignores: list[Ignore] = []
-    if only != "version":
-        found += check_rules.template_name(record)
-        more, ignores = check_rules.repository(check_facts.gather(project, record))
-        found += more
-    return Report(str(project), record.template, record.template_version, _sorted(found), ignores)
+from dlgen.check_engine import check
+from dlgen.errors import InternalError, ProcessError
 
 
 def run(path: str, *, fmt: str, strict: bool, only: str | None) -> tuple[str, int]:
@@ -46,7 +20,3 @@ def run(path: str, *, fmt: str, strict: bool, only: str | None) -> tuple[str, in
     except (ProcessError, OSError) as e:
         raise InternalError(f"could not run the check: {e}") from e
     return report.render(fmt, strict), report.exit_code(strict)
-
-
-def _sorted(found: list[Finding]) -> list[Finding]:
-    return sorted(found, key=lambda f: (f.path, f.id))

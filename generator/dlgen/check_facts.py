@@ -1,6 +1,6 @@
 """`dlgen check`'s gather step: every fact its rules judge, read once from git and the work tree.
 
-A clean project costs four git calls started at once (`git.check_calls`); more only when the
+A clean project costs four git calls started at once (`githistory.check_calls`); more only when the
 branch tip is not the render the record describes, when the render's policy differs from the
 record's, or when an owned file differs. The conflict-marker search reads only the files the
 merged render holds under the project (a template's size, not the repository's): the project's
@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlgen import answers, git, sources
+from dlgen import answers, git, githistory, gitobjects, gitwork, sources
 from dlgen.errors import InputError, ProcessError
-from dlgen.template_branch import locate, ref
+from dlgen.template_branch import locate, ref, refuse_shallow, remote_ref
 
 # A conflict marker line, as git writes them (`=======` alone is too common to count).
 _MARKER = re.compile(rb"^(<<<<<<<|>>>>>>>|\|\|\|\|\|\|\|)( |$)", re.M)
@@ -41,6 +41,7 @@ class Facts:
     changed: tuple[str, ...] = ()  # owned files whose blob is not the render's (not ignored)
     pristine: dict[str, bytes] = field(default_factory=dict)  # changed owned files' render bytes
     work: dict[str, bytes] = field(default_factory=dict)  # changed owned files' work-tree bytes
+    unreadable: dict[str, str] = field(default_factory=dict)  # rendered TOML/YAML/JSON -> problem
 
     @property
     def policy(self) -> answers.Policy:
@@ -53,7 +54,7 @@ def gather(project: Path, record: answers.Record) -> Facts:
     another reason than a missing repository or branch raises ProcessError (could not run)."""
     owned = [*record.policy.enforced, *record.policy.superset, answers.RECORD_NAME]
     present = [p for p in owned if (project / p).is_file()]
-    calls = git.check_calls(ref(record.branch), present)
+    calls = githistory.check_calls(ref(record.branch), present)
     leftovers, log, tree, *hashed = git.git_parallel(calls, project)
     if leftovers.returncode and not _in_work_tree(project):
         return Facts(record, repository=False)
@@ -62,21 +63,27 @@ def gather(project: Path, record: answers.Record) -> Facts:
             raise ProcessError(done.args, done.returncode, done.stdout, done.stderr)
     current = dict(zip(present, hashed[0].stdout.split(), strict=True)) if hashed else {}
     tip = log.stdout[: log.stdout.index("\x01")] if log.stdout else None
-    rendered = git.tree_blobs(tree.stdout) if tip is not None and not tree.returncode else None
+    rendered = (
+        gitobjects.tree_blobs(tree.stdout) if tip is not None and not tree.returncode else None
+    )
+    sizes = gitobjects.tree_sizes(tree.stdout) if rendered is not None else {}
     record_blob = current.get(answers.RECORD_NAME)
     if rendered is None or record_blob is None or rendered.get(answers.RECORD_NAME) != record_blob:
         tip, rendered = _merged_render(project, record)
+        sizes = {}
     rendered = rendered or {}
+    branch_log = log.stdout or _origins_log(project, record)
     render_policy = _render_policy(project, rendered, record_blob)
     policy = render_policy or record.policy
     if render_policy is not None:
         current |= _hash_more(project, policy, rendered, current)
     changed = _changed(policy, record.check.ignore, rendered, current)
     pristine, work = _read_changed(project, changed, policy, rendered, current)
+    enforced = {p for p in changed if p not in policy.superset}  # DLG005 reports them already
     return Facts(
         record,
         leftovers=tuple(p for p in leftovers.stdout.split("\0") if p),
-        branch=tuple(git.log_entries(log.stdout)) if log.stdout else None,
+        branch=tuple(githistory.log_entries(branch_log)) if branch_log else None,
         render=tip,
         rendered=rendered,
         render_policy=render_policy,
@@ -85,6 +92,7 @@ def gather(project: Path, record: answers.Record) -> Facts:
         changed=tuple(changed),
         pristine=pristine,
         work=work,
+        unreadable=_unreadable(project, rendered, sizes, current, enforced),
     )
 
 
@@ -103,6 +111,15 @@ def _in_work_tree(project: Path) -> bool:
     return any((d / ".git").exists() for d in (project.absolute(), *project.absolute().parents))
 
 
+def _origins_log(project: Path, record: answers.Record) -> str:
+    """No local template branch: origin's stands for it (every fresh clone starts so, issue
+    #16); with neither, '' (DLG011), or exit 70 in a shallow clone, which may just lack it."""
+    log = githistory.render_log(remote_ref(record.branch), project)
+    if not log:
+        refuse_shallow(project, f"the template branch {record.branch}")
+    return log
+
+
 def _merged_render(
     project: Path, record: answers.Record
 ) -> tuple[str | None, dict[str, str] | None]:
@@ -115,10 +132,13 @@ def _merged_render(
     if top is None:
         return None, None
     prefix = git.prefix_of(project.resolve(), top)
-    base = locate(top, prefix, record.branch, record=record).base(record.template_version)
+    located = locate(top, prefix, record.branch, record=record)
+    if located.merged is None or located.merged.version != record.template_version:
+        refuse_shallow(top, f"the render of {record.template_version} this project records")
+    base = located.base(record.template_version)
     if base is None:
         return None, None
-    return base, git.files_of(base, project)
+    return base, gitobjects.files_of(base, project)
 
 
 def _render_policy(
@@ -130,7 +150,7 @@ def _render_policy(
     blob = rendered.get(answers.RECORD_NAME)
     if blob is None or current == blob:
         return None
-    text = git.cat_blobs([blob], project)[blob]
+    text = gitobjects.cat_blobs([blob], project)[blob]
     try:
         return answers.parse(text, f"{answers.RECORD_NAME} on the template branch").policy
     except InputError:
@@ -162,7 +182,7 @@ def _hash_more(
         for p in (*policy.enforced, *policy.superset)
         if p in rendered and p not in current and (project / p).is_file()
     ]
-    return dict(zip(more, git.hash_objects(more, project), strict=True))
+    return dict(zip(more, gitwork.hash_objects(more, project), strict=True))
 
 
 def _changed(
@@ -196,9 +216,46 @@ def _read_changed(
     from dlgen import structure  # only when a file differs
 
     compared = [p for p in changed if p in policy.superset or structure.kind(p)]
-    blobs = git.cat_blobs([rendered[p] for p in compared], project)
+    blobs = gitobjects.cat_blobs([rendered[p] for p in compared], project)
     work = {p: data for p in changed if p in current and (data := _read(project / p)) is not None}
     return {p: blobs[rendered[p]] for p in compared}, work
+
+
+_STRUCTURED = (".toml", ".yaml", ".yml", ".json")
+
+
+def _unreadable(
+    project: Path,
+    rendered: dict[str, str],
+    sizes: dict[str, int],
+    current: dict[str, str],
+    enforced: set[str],
+) -> dict[str, str]:
+    """The rendered TOML/YAML/JSON files that differ from the render and no longer parse (or
+    repeat a key or table), with what is wrong; the parsers load only when one differs. Without
+    a git call: an owned file by its blob id, another by its size against the render's (an edit
+    that keeps the size is not seen); git hashes them only where the sizes are unknown."""
+    paths = [
+        p
+        for p in rendered
+        if p.endswith(_STRUCTURED) and p not in enforced and (project / p).is_file()
+    ]
+    unsized = [p for p in paths if p not in current and p not in sizes]
+    blobs = current | dict(zip(unsized, gitwork.hash_objects(unsized, project), strict=True))
+    differ = [
+        p
+        for p in paths
+        if (blobs[p] != rendered[p] if p in blobs else (project / p).stat().st_size != sizes[p])
+    ]
+    if not differ:
+        return {}
+    from dlgen import wellformed  # only when a structured file differs
+
+    return {
+        p: why
+        for p in differ
+        if (data := _read(project / p)) is not None and (why := wellformed.problem(p, data))
+    }
 
 
 def _read(path: Path) -> bytes | None:

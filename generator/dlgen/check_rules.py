@@ -49,6 +49,7 @@ def repository(facts: Facts) -> tuple[list[Finding], list[Ignore]]:
     found, ignores = markers(facts)
     found += leftovers(facts)
     found += branch(facts)
+    found += unreadable(facts)
     if facts.render is None:
         return found, ignores
     more, honoured = owned_files(facts)
@@ -68,6 +69,14 @@ def markers(facts: Facts) -> tuple[list[Finding], list[Ignore]]:
         else:
             found.append(dlg.conflict_markers(path, line))
     return found, ignores
+
+
+def unreadable(facts: Facts) -> list[Finding]:
+    """Rendered TOML/YAML/JSON files that no longer parse (an enforced file that differs is not
+    asked: DLG005 already says so)."""
+    return [
+        dlg.unreadable(p, why, facts.record.branch) for p, why in sorted(facts.unreadable.items())
+    ]
 
 
 def leftovers(facts: Facts) -> list[Finding]:

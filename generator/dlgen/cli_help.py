@@ -47,9 +47,14 @@ Shell completion (bash; zsh_source and fish_source for zsh and fish):
   $ eval "$(_DLGEN_COMPLETE=bash_source dlgen)"    # add this line to ~/.bashrc
 
 \b
+In CI, check out the whole history and the template branch: GitHub
+actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`; in a shallow
+clone without the render it needs, a command exits 70 saying so.
+
+\b
 Exit codes: 0 ok · 1 template error or check findings · 2 invalid input ·
-3 refused (unsafe state) · 4 update conflicts · 70 internal error ·
-128+N killed by signal N · 130 Ctrl-C"""
+3 refused (unsafe state) · 4 update conflicts · 70 internal error or could
+not know (a shallow clone) · 128+N killed by signal N · 130 Ctrl-C"""
 
 
 EPILOGS = {

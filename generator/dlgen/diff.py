@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlgen import git, template_branch
+from dlgen import gitobjects, gitwork, template_branch
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.project import load
 
@@ -19,6 +19,6 @@ def diff(project: Path, *, stat: bool = False, name_only: bool = False) -> str:
     tip = located.base(record.template_version)
     if tip is None:
         raise UnsafeStateError(f"no branch {record.branch}: run `dlgen adopt` first")
-    owned = [p for p in git.list_files(tip, top) if p.startswith(prefix)]
+    owned = [p for p in gitobjects.list_files(tip, top) if p.startswith(prefix)]
     mode = ["--stat"] if stat else ["--name-status"] if name_only else []
-    return git.diff_to_work_tree(tip, owned, top, mode) if owned else ""
+    return gitwork.diff_to_work_tree(tip, owned, top, mode) if owned else ""

@@ -75,6 +75,13 @@ def not_pristine(path: str, branch: str, *, missing: bool = False) -> Finding:
     return Finding("DLG005", ERROR, path, f"{state} the template's pristine render", fix)
 
 
+def unreadable(path: str, problem: str, branch: str) -> Finding:
+    """DLG016: a TOML, YAML or JSON file the template renders no longer parses, or repeats a key
+    or table (a line merge can do that while reporting success)."""
+    fix = f"fix it by hand; the template's version: `git show {branch}:{path}`"
+    return Finding("DLG016", ERROR, path, f"does not parse: {problem}", fix)
+
+
 def item_not_pristine(path: str, what: str, branch: str) -> Finding:
     """DLG005, item by item: a hook, job or step of a structured enforced file was removed or
     changed (`what` says which, from `structure.deviations`)."""

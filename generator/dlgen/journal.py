@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlgen import answers, git, template_branch
+from dlgen import answers, git, githistory, gitobjects, gitwork, template_branch
 from dlgen.errors import DlgenError, ProcessError, StepError, UnsafeStateError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `dlgen status` imports this module
@@ -65,13 +65,13 @@ def remembered(top: Path, branch: str) -> list[str]:
 
 def begin(proj: Project, new: str) -> None:
     """Save what --abort restores and move the branch to `new`, in one ref transaction."""
-    head = git.rev_parse("HEAD", proj.top)
+    head = githistory.rev_parse("HEAD", proj.top)
     if head is None:
         raise StepError("git rev-parse", "cannot read HEAD")
     branch = proj.record.branch
     notes_file(proj.top, branch).unlink(missing_ok=True)  # an earlier update's notes
     orig_template, orig_head = abort_refs(branch)
-    git.update_refs(
+    githistory.update_refs(
         [
             (orig_template, proj.tip, None),
             (orig_head, head, None),
@@ -104,28 +104,43 @@ def earlier_update(top: Path, record: answers.Record) -> EarlierUpdate | None:
     """
     branch = record.branch
     orig_template_ref, orig_head_ref = abort_refs(branch)
-    orig_template = git.rev_parse(orig_template_ref, top)
-    orig_head = git.rev_parse(orig_head_ref, top)
+    orig_template = githistory.rev_parse(orig_template_ref, top)
+    orig_head = githistory.rev_parse(orig_head_ref, top)
     if orig_template is None and orig_head is None:
         return None  # the usual case: no git call beyond the two above
+    if not notes_file(top, branch).exists():
+        refuse_other_work_tree(top, branch, orig_head)
     tip = template_branch.tip(top, branch)
     rewind = (
         orig_template is not None
         and tip is not None
-        and not git.is_merged(tip, top)
+        and not githistory.is_merged(tip, top)
         and not template_branch.records(top, tip, record)
     )
     return EarlierUpdate(orig_template, orig_head, rewind)
 
 
+def refuse_other_work_tree(top: Path, branch: str, orig_head: str | None) -> None:
+    """The abort refs are the repository's, shared by its work trees: an update still in
+    progress in another one is refused here (exit 3), never settled (issue #16)."""
+    for path, head in git.work_trees(top):
+        if path.resolve() == top.resolve() or head is None or head != orig_head:
+            continue
+        if path.is_dir() and notes_file(path, branch).exists():
+            raise UnsafeStateError(
+                f"an update of {branch} is in progress in the work tree {path}: commit it "
+                f"there, or run `dlgen update --abort` there, then update here"
+            )
+
+
 def settle_earlier_update(top: Path, branch: str, earlier: EarlierUpdate) -> None:
     """Rewind the branch if the earlier update never landed; drop its abort refs."""
     if earlier.rewind and earlier.orig_template is not None:
-        git.update_ref(template_branch.ref(branch), earlier.orig_template, top)
+        githistory.update_ref(template_branch.ref(branch), earlier.orig_template, top)
     saved = (earlier.orig_template, earlier.orig_head)
     for ref, value in zip(abort_refs(branch), saved, strict=True):
         if value is not None:
-            git.delete_ref(ref, top)
+            githistory.delete_ref(ref, top)
     notes_file(top, branch).unlink(missing_ok=True)
 
 
@@ -142,8 +157,8 @@ def _said(error: BaseException) -> str:
 def roll_back(proj: Project, error: BaseException) -> None:
     """A failed or interrupted merge step: put everything back, then report the first error."""
     orig_template_ref, orig_head_ref = abort_refs(proj.record.branch)
-    orig_template = git.rev_parse(orig_template_ref, proj.top)
-    orig_head = git.rev_parse(orig_head_ref, proj.top)
+    orig_template = githistory.rev_parse(orig_template_ref, proj.top)
+    orig_head = githistory.rev_parse(orig_head_ref, proj.top)
     try:
         if orig_template is not None and orig_head is not None:
             restore(proj.top, proj.prefix, proj.record.branch, orig_template, orig_head)
@@ -164,9 +179,9 @@ def abort(path: Path) -> None:
     project, top, prefix = locate(path)
     branch = _recorded_branch(project, top, prefix)
     orig_template_ref, orig_head_ref = abort_refs(branch)
-    orig_template = git.rev_parse(orig_template_ref, top)
-    orig_head = git.rev_parse(orig_head_ref, top)
-    merge_head = git.rev_parse("MERGE_HEAD", top)
+    orig_template = githistory.rev_parse(orig_template_ref, top)
+    orig_head = githistory.rev_parse(orig_head_ref, top)
+    merge_head = githistory.rev_parse("MERGE_HEAD", top)
     tip = template_branch.tip(top, branch)
     none = "no dlgen update in progress"
     if orig_template is None or orig_head is None:
@@ -175,14 +190,14 @@ def abort(path: Path) -> None:
         raise UnsafeStateError(none)
     if merge_head is not None and merge_head != tip:
         raise UnsafeStateError(f"{none}: the merge in progress is not dlgen's; it is yours")
-    head = git.rev_parse("HEAD", top)
+    head = githistory.rev_parse("HEAD", top)
     if head != orig_head and merge_head is None and tip is not None and landed(top, prefix, tip):
         raise UnsafeStateError(
-            f"{none}: the update was committed; `git revert -m 1 <its merge commit>` undoes it"
+            f"{none}: the update was committed; `git revert <its commit>` undoes it"
         )
     if head != orig_head:  # `git merge --abort` by hand, commits since: only the branch is ours
         _remove_side_files(top, remembered(top, branch), head or "HEAD")
-        git.update_refs(
+        githistory.update_refs(
             [
                 (template_branch.ref(branch), orig_template, None),
                 (orig_template_ref, "", None),
@@ -200,19 +215,19 @@ def _recorded_branch(project: Path, top: Path, prefix: str) -> str:
     """The template branch as HEAD records it (the work tree's .dlgen.yml may be mid-merge)."""
     path = prefix + answers.RECORD_NAME
     try:
-        return answers.parse(git.show_file("HEAD", path, top), path).branch
+        return answers.parse(gitobjects.show_file("HEAD", path, top), path).branch
     except ProcessError:
         return answers.load(project).branch
 
 
 def landed(top: Path, prefix: str, tip: str) -> bool:
     """Whether HEAD has taken in the render `tip`: merged, or squash-merged (its record at HEAD)."""
-    if git.is_merged(tip, top):
+    if githistory.is_merged(tip, top):
         return True
     path = prefix + answers.RECORD_NAME
     try:
-        ours = answers.parse(git.show_file("HEAD", path, top), path)
-        theirs = answers.parse(git.show_file(tip, path, top), path)
+        ours = answers.parse(gitobjects.show_file("HEAD", path, top), path)
+        theirs = answers.parse(gitobjects.show_file(tip, path, top), path)
     except DlgenError:
         return False
     return (ours.template_version, dict(ours.answers)) == (
@@ -231,29 +246,34 @@ def restore(top: Path, prefix: str, branch: str, orig_template: str, orig_head: 
     """
     tip = template_branch.tip(top, branch)
     touched = set(remembered(top, branch))
-    if tip is not None and tip != orig_template:
-        merged, _ = git.merge_tree_stages("HEAD", template_branch.ref(branch), top)
-        touched.update(c.path for c in git.diff_trees("HEAD", merged, top, renames=False))
-    staged = git.staged_paths("HEAD", top)
+    if tip is not None and tip != orig_template and githistory.rev_parse("MERGE_HEAD", top) == tip:
+        # an update by an older dlgen, merged as a commit: the merge's paths, recomputed
+        merged, _ = gitobjects.merge_tree_stages("HEAD", template_branch.ref(branch), top)
+        touched.update(c.path for c in gitobjects.diff_trees("HEAD", merged, top, renames=False))
+    staged = gitwork.staged_paths("HEAD", top)
     touched.update(staged)
     touched.update([prefix + answers.RECORD_NAME, prefix + f".{answers.RECORD_NAME}.tmp"])
     if prefix + "." in touched:  # a migration ran: every changed path of the project
         touched.discard(prefix + ".")
-        touched.update(git.changed_paths(top, prefix))
+        touched.update(gitwork.changed_paths(top, prefix))
     merging = any(git.git_path(top, n).exists() for n in ("MERGE_HEAD", "MERGE_MSG", "AUTO_MERGE"))
     if staged:
-        git.mixed_reset(top)
+        gitwork.mixed_reset(top)
     elif merging:
-        git.forget_merge(top)
-    held = git.object_types("HEAD", sorted(touched), top)
-    for path in sorted((p for p, t in held.items() if t is None), reverse=True):
+        gitwork.forget_merge(top)
+    held = gitobjects.object_types("HEAD", sorted(touched), top)
+    created = [p for p, t in held.items() if t is None]
+    if created and git.ignores_case(top):  # `Readme.md` on disk may be the tracked `README.md`
+        folded = {p.casefold() for p, t in held.items() if t is not None}
+        created = [p for p in created if p.casefold() not in folded]
+    for path in sorted(created, reverse=True):
         _unlink(top, path)
     tracked = sorted(p for p, t in held.items() if t is not None)
-    git.checkout_paths("HEAD", git.modified_paths(tracked, top), top)
+    gitwork.checkout_paths("HEAD", gitwork.modified_paths(tracked, top), top)
     updates = [(ref, "", None) for ref in abort_refs(branch)]
     if tip != orig_template:
         updates.insert(0, (template_branch.ref(branch), orig_template, None))
-    git.update_refs(updates, top, "dlgen: update undone")
+    githistory.update_refs(updates, top, "dlgen: update undone")
     notes_file(top, branch).unlink(missing_ok=True)
 
 
@@ -282,7 +302,7 @@ def _unlink(top: Path, path: str) -> None:
 
 def _remove_side_files(top: Path, paths: list[str], rev: str) -> None:
     """Side files dlgen wrote (untracked at `rev`), after the merge itself was aborted by git."""
-    held = git.object_types(rev, paths, top) if paths else {}
+    held = gitobjects.object_types(rev, paths, top) if paths else {}
     for path in paths:
         if path.endswith(".dlgen-new") and held.get(path) is None:
             _unlink(top, path)
@@ -319,13 +339,24 @@ def state(project: Path, branch: str) -> State:
     gitdir = _git_dir(project)
     if gitdir is None:
         return State()
-    ids = git.ref_ids([_REFS, template_branch.ref(branch)], project)
+    ids = githistory.ref_ids([_REFS, template_branch.ref(branch)], project)
     mine = [r for r in ids if r.startswith(_REFS) and _belongs(r, branch)]
     merge_head = gitdir / "MERGE_HEAD"
     merging = merge_head.is_file()
     merged = merge_head.read_text().split()[:1] if merging else []
-    update = bool(mine) or merged == [ids.get(template_branch.ref(branch))]
-    return State(update, merging, tuple(git.unmerged_below(project)))
+    conflicts = tuple(gitwork.unmerged_below(project))
+    update = merged == [ids.get(template_branch.ref(branch))] or (
+        bool(mine) and _uncommitted(project, ids.get(abort_refs(branch)[1]))
+    )
+    return State(update, merging, conflicts)
+
+
+def _uncommitted(project: Path, orig_head: str | None) -> bool:
+    """Whether the update the abort refs describe is not committed: HEAD is where it was (the
+    update staged, or interrupted with its branch moved; a ref lost: unknown, so in progress).
+    Committed, HEAD moved on: the refs
+    only wait for the next update to drop them, and the project is not updating."""
+    return orig_head is None or githistory.rev_parse("HEAD", project) == orig_head
 
 
 def _belongs(ref: str, branch: str) -> bool:

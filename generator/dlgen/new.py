@@ -17,6 +17,8 @@ from dlgen import (
     answers,
     data_files,
     git,
+    githistory,
+    gitwork,
     lifecycle,
     names,
     proc,
@@ -259,9 +261,9 @@ def initial_data(dst: Path, data: Mapping[str, Any], asked: tuple[str, ...]) -> 
 
 def commit_first_render(project: Path, record: answers.Record) -> None:
     """The first commit is the pristine render, on both the template branch and the main branch."""
-    tree = git.stage_all(project)
+    tree = gitwork.stage_all(project)
     sha = template_branch.commit(project, tree, record, parent=None)
-    git.create_refs(["HEAD", template_branch.ref(record.branch)], sha, project)
+    githistory.create_refs(["HEAD", template_branch.ref(record.branch)], sha, project)
 
 
 def pre_commit_command() -> list[str] | None:

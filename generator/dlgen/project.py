@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlgen import answers, git
+from dlgen import answers, git, githistory, gitwork
 from dlgen.errors import UnsafeStateError
 
 
@@ -55,11 +55,11 @@ def refuse_unsafe(top: Path) -> None:
     busy = git.in_progress(top)
     if busy:
         raise UnsafeStateError(f"a {busy[0]} is in progress in {top}; finish or abort it first")
-    dirty = git.dirty_paths(top)
+    dirty = gitwork.dirty_paths(top)
     if dirty:
         shown = ", ".join(dirty[:8]) + (f" and {len(dirty) - 8} more" if len(dirty) > 8 else "")
         raise UnsafeStateError(f"commit your changes first (untracked files count): {shown}")
-    if git.rev_parse("HEAD", top) is None:
+    if githistory.rev_parse("HEAD", top) is None:
         raise UnsafeStateError(f"{top} has no commit yet")
 
 

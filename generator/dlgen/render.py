@@ -304,6 +304,9 @@ def _run_copy(
         skip_tasks=source.bundled or skip_tasks,
         user_defaults=dict(user_defaults or {}),
         settings=copier.Settings(),
+        # bytecode a byte-compiled install left beside the template's sources (pip compiles
+        # the bundled template): copier drops it only for templates without a _subdirectory
+        exclude=["__pycache__", "*.py[co]"],
         cleanup_on_error=True,
     )
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, sources
+from dlgen import answers, githistory, gitobjects, sources, template_branch
 from dlgen.errors import InputError, ProcessError
 from dlgen.project import Project
 from dlgen.template import Template
@@ -128,17 +128,33 @@ def check_holds_version(spec: str, old: answers.Record, root: Path) -> None:
         ) from e
 
 
-def carry_create_only(proj: Project, record: answers.Record, render_dir: Path) -> list[str]:
-    """Create-only files keep the previous render's copy; changed ones are announced."""
-    announced = []
+def carry_create_only(
+    proj: Project, record: answers.Record, render_dir: Path
+) -> tuple[list[str], dict[str, str]]:
+    """Create-only files keep the previous render's copy; a template change to one is announced
+    once: (the paths announced, path -> digest of what this version of the template renders).
+
+    The render commit keeps those digests (its create-only trailer), so the next update
+    compares the template with itself, not with the carried copy (issue #16: announced again at
+    every later update). Renders without the trailer compare with the carried copy.
+    """
+    import hashlib
+    import json
+
+    body = githistory.commit_body(proj.merged, proj.top) if record.policy.create_only else ""
+    before = json.loads(template_branch.trailer(body, template_branch.TRAILER_CREATE_ONLY) or "{}")
+    announced, rendered = [], {}
     for path in record.policy.create_only:
         new_file = render_dir / path
         try:
-            old = git.show_file(proj.merged, proj.prefix + path, proj.top)
+            old = gitobjects.show_file(proj.merged, proj.prefix + path, proj.top)
         except ProcessError:
             continue  # new in this version: rendered once, like any new file
-        if new_file.is_file() and new_file.read_bytes() != old:
-            announced.append(path)
+        if new_file.is_file():
+            rendered[path] = hashlib.sha256(new_file.read_bytes()).hexdigest()
+            was = before.get(path) or hashlib.sha256(old).hexdigest()
+            if rendered[path] != was:
+                announced.append(path)
         new_file.parent.mkdir(parents=True, exist_ok=True)
         new_file.write_bytes(old)
-    return announced
+    return announced, rendered

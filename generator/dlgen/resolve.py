@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dlgen import git, journal
+from dlgen import gitobjects, gitwork, journal
 from dlgen.project import Project
 
 
@@ -31,22 +31,22 @@ def _relative(proj: Project, path: str) -> str:
 def _write(proj: Project, path: str, data: bytes, mode: str) -> None:
     """Stage `data` as the merged `path` and write it to the work tree through git's filters."""
     journal.remember(proj.top, proj.record.branch, [path])
-    git.set_index(path, {0: (mode, git.write_blob(data, proj.top))}, proj.top)
-    git.checkout_index([path], proj.top)
+    gitwork.set_index(path, {0: (mode, gitobjects.write_blob(data, proj.top))}, proj.top)
+    gitwork.checkout_index([path], proj.top)
 
 
 def merge_conflicted(proj: Project, done: Resolution) -> None:
     """Every conflicted structured file with all three stages, merged by structure if it can be."""
     from dlgen.structmerge import kind_of, merge
 
-    for path, stages in git.unmerged_stages(proj.top).items():
+    for path, stages in gitwork.unmerged_stages(proj.top).items():
         if {1, 2, 3} - stages.keys() or kind_of(_relative(proj, path)) is None:
             continue
-        blobs = git.cat_blobs([stages[1], stages[2], stages[3]], proj.top)
+        blobs = gitobjects.cat_blobs([stages[1], stages[2], stages[3]], proj.top)
         base, ours, theirs = (blobs[stages[n]] for n in (1, 2, 3))
         outcome = merge(base, ours, theirs, _relative(proj, path))
         if outcome.merged is not None:
-            _write(proj, path, outcome.merged, git.index_entries(path, proj.top)[2][0])
+            _write(proj, path, outcome.merged, gitwork.index_entries(path, proj.top)[2][0])
             done.merged.append(path)
 
 
@@ -59,11 +59,11 @@ def check_clean(proj: Project, base: str, new: str, touched: list[str], done: Re
     for path in touched:
         if kind_of(path) in (None, "lines"):
             continue
-        entries = git.index_entries(path, proj.top)
+        entries = gitwork.index_entries(path, proj.top)
         if set(entries) != {0}:
             continue  # conflicted (git's markers) or deleted
         mode, blob = entries[0]
-        broken = problem(path, git.cat_blob(blob, proj.top))
+        broken = problem(path, gitobjects.cat_blob(blob, proj.top))
         if broken is None:
             continue
         sides = [_at(proj, rev, path) for rev in (base, "HEAD", new)]
@@ -75,16 +75,18 @@ def check_clean(proj: Project, base: str, new: str, touched: list[str], done: Re
             _write(proj, path, outcome.merged, mode)
             done.repaired.append(path)
             continue
-        stages = {n: (mode, git.write_blob(s, proj.top)) for n, s in ((1, b), (2, o), (3, t))}
-        git.set_index(path, stages, proj.top)
+        stages = {
+            n: (mode, gitobjects.write_blob(s, proj.top)) for n, s in ((1, b), (2, o), (3, t))
+        }
+        gitwork.set_index(path, stages, proj.top)
         done.broken[path] = broken
 
 
 def _at(proj: Project, rev: str, path: str) -> bytes | None:
     """`path` at `rev`, or None where it does not exist."""
-    if git.object_types(rev, [path], proj.top).get(path) != "blob":
+    if gitobjects.object_types(rev, [path], proj.top).get(path) != "blob":
         return None
-    return git.show_file(rev, path, proj.top)
+    return gitobjects.show_file(rev, path, proj.top)
 
 
 def after_merge(proj: Project, base: str, new: str, touched: list[str]) -> Resolution:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlgen import git
+from dlgen import git, githistory, gitobjects
 from dlgen.errors import InputError, ProcessError
 from dlgen.template import Template
 
@@ -61,7 +61,7 @@ def is_url(spec: str) -> bool:
 
 def newest_version_tag(repo: Path) -> str | None:
     """The highest version-like tag of `repo`, or None."""
-    return next((t for t in git.tags_newest_first(repo) if _VERSION_TAG.fullmatch(t)), None)
+    return next((t for t in githistory.tags_newest_first(repo) if _VERSION_TAG.fullmatch(t)), None)
 
 
 def _clone_error(e: ProcessError) -> str:
@@ -87,16 +87,16 @@ def _from_git(spec: str, url: str, ref: str | None, subdir: str = "") -> Iterato
             except ProcessError as e:
                 raise InputError(f"cannot clone template {url!r}: {_clone_error(e)}") from e
         ref = ref or newest_version_tag(clone) or "HEAD"
-        commit = git.rev_parse(f"{ref}^{{commit}}", clone) or git.rev_parse(
+        commit = githistory.rev_parse(f"{ref}^{{commit}}", clone) or githistory.rev_parse(
             f"origin/{ref}^{{commit}}", clone
         )
         if commit is None:
             raise InputError(f"template {url!r} has no tag, branch or commit {ref!r}")
         export = Path(tmp) / "export"
-        git.export_commit(clone, commit, export)
+        gitobjects.export_commit(clone, commit, export)
         if not (export / subdir).is_dir():
             raise InputError(f"template {spec!r} does not exist at {ref!r}")
-        version = ref if ref != "HEAD" else git.describe_tags(commit, clone)
+        version = ref if ref != "HEAD" else githistory.describe_tags(commit, clone)
         name = Path(subdir or url.rstrip("/")).name.removesuffix(".git")
         origin = url if not Path(url).is_dir() else str(Path(url).resolve() / subdir)
         yield Source(spec, export / subdir, version, commit, False, name, origin.rstrip("/"))
@@ -132,7 +132,7 @@ def resolve(spec: str, ref: str | None = None, *, base: Path | None = None) -> I
             "a directory, nor a git URL"
         )
     top = git.toplevel(path)
-    committed = top is not None and git.rev_parse("HEAD", top) is not None
+    committed = top is not None and githistory.rev_parse("HEAD", top) is not None
     # A repository root is a git source; a folder inside one is, when a ref is asked for
     # (copier silently ignores --vcs-ref there): the repository's tags are not its versions.
     if top is not None and committed and (top == path or ref is not None):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dlgen import answers, git, journal, sources
-from dlgen.check import check
+from dlgen.check_engine import check
 from dlgen.errors import DlgenError, InputError
 from dlgen.findings import ERROR, WARNING
 from dlgen.status_report import STATES, FleetReport, Row

@@ -9,18 +9,20 @@ is only a cache of it, fast-forwarded from that history or from `origin`'s branc
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlgen import git
+from dlgen import git, githistory, gitobjects
 from dlgen.answers import DEFAULT_BRANCH, RECORD_NAME, Record
-from dlgen.errors import UnsafeStateError
+from dlgen.errors import InternalError, UnsafeStateError
 
 TRAILER_TEMPLATE = "Dlgen-Template"
 TRAILER_VERSION = "Dlgen-Template-Version"
 TRAILER_COMMIT = "Dlgen-Template-Commit"
 TRAILER_ANSWERS = "Dlgen-Answers"
 TRAILER_DLGEN = "Dlgen-Version"
+TRAILER_CREATE_ONLY = "Dlgen-Create-Only"  # path -> digest of the template's own rendering
 
 
 def ref(branch: str) -> str:
@@ -53,8 +55,9 @@ def _ref_component(part: str) -> str:
     return part
 
 
-def message(record: Record) -> str:
-    """The commit message for a render described by `record`."""
+def message(record: Record, create_only: Mapping[str, str] | None = None) -> str:
+    """The commit message for a render described by `record` (and the digests of what the
+    template rendered for its create-only files, which the render carries from the last)."""
     import json  # not at the top: `dlgen check` imports this module and needs json rarely
 
     trailers = {
@@ -63,6 +66,7 @@ def message(record: Record) -> str:
         TRAILER_COMMIT: record.template_commit or "",
         TRAILER_ANSWERS: json.dumps(dict(record.answers), sort_keys=True, ensure_ascii=True),
         TRAILER_DLGEN: record.dlgen_version,
+        TRAILER_CREATE_ONLY: json.dumps(dict(create_only), sort_keys=True) if create_only else "",
     }
     lines = [f"{k}: {v}" for k, v in trailers.items() if v]
     subject = f"dlgen: render {record.template} {record.template_version}"
@@ -70,32 +74,48 @@ def message(record: Record) -> str:
 
 
 def commit_render(
-    repo: Path, render_dir: Path, record: Record, *, parent: str | None, prefix: str = ""
+    repo: Path,
+    render_dir: Path,
+    record: Record,
+    *,
+    parent: str | None,
+    prefix: str = "",
+    create_only: Mapping[str, str] | None = None,
 ) -> str:
     """Commit the files of `render_dir` (under `prefix`) as one pristine render; return its id.
 
+    The project's attributes at HEAD apply (LFS, eol), as they would to the user's `git add`.
     A render identical to `parent`'s tree is that render (a teammate's, fetched from origin):
     it is returned as it is, so every clone merges the same commit and the branch stays one line.
     """
-    tree = git.tree_from_dir(repo, render_dir, prefix)
-    if parent is not None and git.tree_of(parent, repo) == tree:
+    attributes = gitobjects.files_at("HEAD", [".gitattributes", f"{prefix}.gitattributes"], repo)
+    tree = gitobjects.tree_from_dir(repo, render_dir, prefix, attributes)
+    if parent is not None and githistory.tree_of(parent, repo) == tree:
         return parent
-    return commit(repo, tree, record, parent=parent)
+    return commit(repo, tree, record, parent=parent, create_only=create_only)
 
 
-def commit(repo: Path, tree: str, record: Record, *, parent: str | None) -> str:
+def commit(
+    repo: Path,
+    tree: str,
+    record: Record,
+    *,
+    parent: str | None,
+    create_only: Mapping[str, str] | None = None,
+) -> str:
     """Commit `tree` as the render `record` describes; return the commit id."""
-    return git.commit_tree(tree, [parent] if parent else [], message(record), repo)
+    body = message(record, create_only)
+    return githistory.commit_tree(tree, [parent] if parent else [], body, repo)
 
 
 def advance(repo: Path, branch: str, new: str, *, old: str | None) -> None:
     """Move the branch to `new`, only if it still points at `old` (None: must not exist yet)."""
-    git.update_ref(ref(branch), new, repo, old=old or "", msg=f"dlgen: {new[:12]}")
+    githistory.update_ref(ref(branch), new, repo, old=old or "", msg=f"dlgen: {new[:12]}")
 
 
 def tip(repo: Path, branch: str) -> str | None:
     """The branch's commit, or None when the branch does not exist locally."""
-    return git.rev_parse(ref(branch), repo)
+    return githistory.rev_parse(ref(branch), repo)
 
 
 # --- finding the render a project has merged ----------------------------------------------------
@@ -130,21 +150,60 @@ class Located:
 
 
 def locate(top: Path, prefix: str, branch: str, *, record: Record | None = None) -> Located:
-    """The project's renders as the repository holds them now; reads only (2-3 git calls).
+    """The project's renders as the repository holds them now; reads only (2-4 git calls).
 
-    With `record` (readers that compare files only: check, diff), a local branch whose render
-    holds exactly the record's version and answers stands for HEAD's render: the same files,
-    found without walking the history (2 git calls).
+    With `record` (HEAD's), the render the project is at is the one of the record's version and
+    answers on the template branch's line, local or origin's: found whatever happened to the
+    commit that took it in (a rebase pull, a cherry-pick, a squash merge, a shallow clone, issue
+    #16), without walking the project's history. Without one there, HEAD's newest render (the
+    projects that older dlgen versions merged renders into).
     """
     local, remote = branch_tips(top, branch)
-    if record is not None and local is not None and records(top, local, record):
-        return Located(local, remote, Render(local, record.template_version))
+    if record is not None:
+        if local is not None and records(top, local, record):
+            return Located(local, remote, Render(local, record.template_version))
+        found = recorded_render(top, record, [r for r in (local, remote) if r])
+        if found is not None:
+            return Located(local, remote, found)
     return Located(local, remote, newest_merged(top, prefix))
+
+
+def recorded_render(top: Path, record: Record, tips: list[str]) -> Render | None:
+    """The newest render reachable from `tips` of the version and answers `record` holds."""
+    if not tips:
+        return None
+    for sha, _, email, body in githistory.log_records(tips, top):
+        if email == git.DLGEN_AUTHOR["GIT_AUTHOR_EMAIL"] and _holds(body, record):
+            return Render(sha, record.template_version)
+    return None
+
+
+def refuse_shallow(top: Path, what: str) -> None:
+    """In a shallow clone, the history `what` needs may be cut off: exit 70 with the fix, never
+    a guess (issue #16: CI checkouts are depth 1 by default)."""
+    if git.is_shallow(top):
+        raise InternalError(
+            f"{top} is a shallow clone and {what} is not in it: fetch the whole history "
+            "(`git fetch --unshallow origin`); in CI check out all of it (GitHub "
+            "actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`)"
+        )
+
+
+def refuse_missing(top: Path, branch: str, version: str) -> None:
+    """The render the record names is nowhere here: exit 70 (shallow: the CI fix), never a
+    comparison with another render."""
+    what = f"the render of {version} this project records"
+    refuse_shallow(top, what)
+    raise InternalError(
+        f"{what} is on neither {branch} nor origin/{branch} here (main pushed without it?): "
+        f"push it from the clone that took that update (`git push origin {branch}`), fetch it "
+        f"here (`git fetch origin {branch}`), then run dlgen again"
+    )
 
 
 def branch_tips(top: Path, branch: str) -> tuple[str | None, str | None]:
     """The local branch and origin's remote-tracking branch (None where absent), in one call."""
-    ids = git.ref_ids([ref(branch), remote_ref(branch)], top)
+    ids = githistory.ref_ids([ref(branch), remote_ref(branch)], top)
     return ids.get(ref(branch)), ids.get(remote_ref(branch))
 
 
@@ -182,7 +241,7 @@ def _first_render(top: Path, prefix: str, revs: list[str]) -> Render | None:
         "--",
         f":(literal){prefix}{RECORD_NAME}",
     ]
-    found = git.first_commit(args, top)
+    found = githistory.first_commit(args, top)
     if found is None:
         return None
     sha, time, body = found
@@ -198,9 +257,13 @@ def trailer(body: str, key: str) -> str | None:
 
 def records(top: Path, sha: str, record: Record) -> bool:
     """Whether the render `sha` is of the version and answers that `record` holds."""
+    return _holds(githistory.commit_body(sha, top), record)
+
+
+def _holds(body: str, record: Record) -> bool:
+    """Whether a render's message names the version and answers that `record` holds."""
     import json
 
-    body = git.commit_body(sha, top)
     answers = json.dumps(dict(record.answers), sort_keys=True, ensure_ascii=True)
     return (
         trailer(body, TRAILER_VERSION) == record.template_version
@@ -210,7 +273,7 @@ def records(top: Path, sha: str, record: Record) -> bool:
 
 def is_ancestor(a: str, b: str, top: Path) -> bool:
     """Whether commit `a` is `b` or an ancestor of it."""
-    return git.is_ancestor(a, b, top)
+    return githistory.is_ancestor(a, b, top)
 
 
 @dataclass(frozen=True)
@@ -271,7 +334,7 @@ def _same(top: Path, a: str, b: str) -> bool:
     other's main): one render in effect, not a divergence. The branch keeps origin's, then its
     own, so that it stays pushable; the other stays reachable from HEAD."""
     return (
-        git.tree_of(a, top) == git.tree_of(b, top)
+        githistory.tree_of(a, top) == githistory.tree_of(b, top)
         and is_ancestor(a, "HEAD", top)
         and is_ancestor(b, "HEAD", top)
     )
@@ -279,7 +342,7 @@ def _same(top: Path, a: str, b: str) -> bool:
 
 def _diverged(top: Path, a: tuple[str, str], b: tuple[str, str], fix: str) -> UnsafeStateError:
     def named(name: str, sha: str) -> str:
-        body = git.commit_body(sha, top, check=False)
+        body = githistory.commit_body(sha, top, check=False)
         return f"{name} ({sha[:12]}, {trailer(body, TRAILER_VERSION) or 'not a render'})"
 
     return UnsafeStateError(
@@ -290,7 +353,7 @@ def _diverged(top: Path, a: tuple[str, str], b: tuple[str, str], fix: str) -> Un
 
 def confined(top: Path, prefix: str, branch: str, tip: str) -> None:
     """A project in a subdirectory must only ever merge renders of its own directory (exit 3)."""
-    outside = [p for p in git.list_files(tip, top) if not p.startswith(prefix)]
+    outside = [p for p in gitobjects.list_files(tip, top) if not p.startswith(prefix)]
     if outside:
         raise UnsafeStateError(
             f"branch {branch} holds {outside[0]}, outside {prefix}: it is another project's "
@@ -301,7 +364,7 @@ def confined(top: Path, prefix: str, branch: str, tip: str) -> None:
 
 def impure(top: Path, tip: str) -> tuple[str, str] | None:
     """The first commit reachable from `tip` that is not a pristine render, and why; else None."""
-    for sha, parents, email, body in git.log_records(tip, top):
+    for sha, parents, email, body in githistory.log_records(tip, top):
         why = not_a_render(parents, email, body)
         if why:
             return sha, why

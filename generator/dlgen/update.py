@@ -24,9 +24,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, git, journal, template_branch, versions
+from dlgen import answers, git, githistory, gitobjects, gitwork, journal, template_branch, versions
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.merge import (
+    change_of,
     kept_deleted,
     preview_merge,
     refuse_collisions,
@@ -46,7 +47,7 @@ class UpdateResult:
 
     old_version: str
     new_version: str
-    changes: list[git.Change] = field(default_factory=list)
+    changes: list[gitobjects.Change] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     kept_deleted: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
@@ -126,21 +127,27 @@ def update(
             template=template,
         )
         refuse_downgrade(proj.record, record)
-        announced = carry_create_only(proj, record, render_dir)
+        announced, rendered = carry_create_only(proj, record, render_dir)
         answers.save(render_dir, record)
         new = template_branch.commit_render(
-            proj.top, render_dir, record, parent=proj.tip, prefix=proj.prefix
+            proj.top,
+            render_dir,
+            record,
+            parent=proj.tip,
+            prefix=proj.prefix,
+            create_only=rendered,
         )
     result = UpdateResult(
         proj.record.template_version, record.template_version, announced=announced, dry_run=dry_run
     )
-    if git.tree_of(new, proj.top) == git.tree_of(proj.merged, proj.top):
+    if githistory.tree_of(new, proj.top) == githistory.tree_of(proj.merged, proj.top):
         result.up_to_date = True
         return result
     result.changes = [
-        c for c in git.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
+        c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
     ]
-    merged, stages = preview_merge(proj, new)
+    change = change_of(proj, new)
+    merged, stages = preview_merge(proj, change)
     refuse_collisions(proj, merged, stages)
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
     result.kept_deleted = sorted(p for p, s in stages.items() if kept_deleted(s))
@@ -148,13 +155,14 @@ def update(
         return result
     result.kept_deleted = []
     try:
-        start_merge(proj, new, record)
+        touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
+        start_merge(proj, new, change, sorted({*touched, *stages}))
         result.kept_deleted, result.side_files = settle(proj)
         fixed = after_merge(proj, proj.merged, new, [c.path for c in result.changes])
         result.by_structure, result.broken = fixed.merged + fixed.repaired, fixed.broken
         run_migrations(proj, record)
         write_record(proj, record)
-        result.conflicts = git.unmerged_paths(proj.top)
+        result.conflicts = gitwork.unmerged_paths(proj.top)
     except (Exception, KeyboardInterrupt) as e:
         journal.roll_back(proj, e)
         raise
@@ -182,7 +190,7 @@ def guard(project: Path, *, write: bool = True) -> Project:
             journal.settle_earlier_update(top, record.branch, earlier)
         if moves:
             ref = template_branch.ref(record.branch)
-            git.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
+            githistory.update_ref(ref, place.tip, top, old=local or "", msg="dlgen: fast-forward")
     return Project(project, top, prefix, record, place.tip, place.base)
 
 
@@ -214,7 +222,11 @@ def find_branch(
     if fetch and git.has_remote(top, "origin"):
         spec = f"+{template_branch.ref(branch)}:{template_branch.remote_ref(branch)}"
         git.fetch_quietly("origin", spec, top)  # offline: what is here
-    found = template_branch.locate(top, prefix, branch)
+    found = template_branch.locate(top, prefix, branch, record=record)
+    if found.merged is None or found.merged.version != record.template_version:
+        if found.local or found.remote or found.merged:  # renders, but not the recorded one
+            template_branch.refuse_missing(top, branch, record.template_version)
+        template_branch.refuse_shallow(top, "a render of this project")  # else: adopt
     if earlier is not None and earlier.rewind:
         found = replace(found, local=earlier.orig_template)
     place = template_branch.reconcile(top, prefix, branch, record.template_version, found)

@@ -9,15 +9,13 @@ when a YAML file is asked about.
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class _Duplicate(ValueError):
     """A JSON object with the same key twice."""
 
 
-def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
+def _json_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
     for key, value in pairs:
         if key in seen:
             raise _Duplicate(f"duplicate key {key!r}")

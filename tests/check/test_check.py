@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from dlgen.check import check
+from dlgen.check_engine import check
 from tests.helpers import TemplateRepo, commit_all, dlgen, edit_record, git, invoke, unmeasured_env
 
 POLICY = """\
@@ -29,6 +29,7 @@ FILES = {
     "Dockerfile": "FROM python:3.11-slim\n",
     ".gitignore": "runs/\ndata/\n",
     "README.md": "# readme\n",
+    "pyproject.toml": '[project]\nname = "demo"\n\n[tool.coverage.run]\nbranch = true\n',
 }
 
 
@@ -167,6 +168,19 @@ def test_markers_are_searched_in_the_files_the_template_renders_only(project: Pa
         "dlgen check: failed: 2 error(s), 0 warning(s)",
     ]
     assert [f.id for f in check(project).findings] == ["DLG005", "DLG007"]
+
+
+def test_rendered_toml_that_no_longer_parses_dlg016(project: Path) -> None:
+    pristine = (project / "pyproject.toml").read_text()
+    (project / "pyproject.toml").write_text(pristine + "\n[tool.coverage.run]\nparallel = true\n")
+    report = check(project)
+    assert [(f.id, f.severity, f.path) for f in report.findings] == [
+        ("DLG016", "error", "pyproject.toml")
+    ]
+    assert report.findings[0].message.startswith("does not parse: ")
+    assert invoke("check", str(project)).code == 1
+    (project / "pyproject.toml").write_text(pristine + "\n[tool.ruff]\nline-length = 99\n")
+    assert ids(project) == []
 
 
 def test_polluted_template_branch_dlg009(project: Path) -> None:

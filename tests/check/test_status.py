@@ -203,7 +203,8 @@ def test_rows_say_why(fleet: Fleet, tmp_path: Path) -> None:
     assert [f["id"] for f in rows["bundled-old"]["findings"]] == ["DLG004"]
     assert rows["ignored"]["ignores"] == [{"path": "Dockerfile", "reason": "need root"}]
     assert rows["conflicted"]["conflicts"] == ["train.py"]
-    assert rows["conflicted"]["update_in_progress"] and rows["conflicted"]["merge_in_progress"]
+    # dlgen's update applies the render uncommitted: no git merge of anyone's is in progress
+    assert rows["conflicted"]["update_in_progress"] and not rows["conflicted"]["merge_in_progress"]
     assert rows["markers"]["conflicts"] == ["train.py"]
     assert rows["updating"]["update_in_progress"] and rows["updating"]["conflicts"] == []
     assert rows["custom-branch"]["branch"] == "dlgen/custom"

@@ -127,17 +127,29 @@ def dlgen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def dlgen_installed(tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path) -> Path:
+    """The `dlgen` command as users install it (issue #16 case 4): the wheel, not editable,
+    with pip's default byte-compilation, in a venv of its own (as pipx leaves it)."""
+    venv = tmp_path_factory.mktemp("dlgen-venv")
+    run([sys.executable, "-m", "venv", "--clear", str(venv)], cwd=REPO)
+    run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(dlgen_wheel)], cwd=REPO)
+    compiled = list((venv / "lib").rglob("_bundled/**/*.pyc"))
+    assert compiled, "pip byte-compiled nothing of the bundled template: not a user's install"
+    return venv / "bin" / "dlgen"
+
+
+@pytest.fixture(scope="session")
 def e2e_env(
-    tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path
+    tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path, dlgen_installed: Path
 ) -> Iterator[dict[str, str]]:
-    """A fresh shell's environment: no venv on PATH or activated, only `dlgen` added;
-    pre-commit's hook environments shared across cases."""
+    """A fresh shell's environment: no venv on PATH or activated, only the installed `dlgen`
+    added; pre-commit's hook environments shared across cases."""
     home = tmp_path_factory.mktemp("e2e-home")
     (home / ".gitconfig").write_text(
         "[user]\n\tname = E2E\n\temail = e2e@example.com\n[init]\n\tdefaultBranch = main\n"
     )
     dlgen_bin = tmp_path_factory.mktemp("dlgen-bin")
-    (dlgen_bin / "dlgen").symlink_to(Path(sys.executable).parent / "dlgen")
+    (dlgen_bin / "dlgen").symlink_to(dlgen_installed)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -165,9 +177,18 @@ def generate(dst: Path, data: dict[str, str], env: dict[str, str]) -> Path:
     dlgen pinned to this checkout's wheel (a team's own index or wheel URL, as in real use)."""
     data = {"dlgen_requirement": env["DLGEN_E2E_REQUIREMENT"], **data}
     args = [arg for key, value in data.items() for arg in ("--data", f"{key}={value}")]
-    run(
-        [sys.executable, "-m", "dlgen", "new", str(dst), "--defaults", *args],
-        cwd=dst.parent,
-        env=env,
-    )
+    run(["dlgen", "new", str(dst), "--defaults", *args], cwd=dst.parent, env=env)
+    assert_no_bytecode(dst, env)
     return dst
+
+
+def assert_no_bytecode(project: Path, env: dict[str, str]) -> None:
+    """The installed dlgen's byte-compiled template never reaches a project: not in the work
+    tree, not in any commit of any branch (issue #16 case 4)."""
+    on_disk = [p for p in project.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
+    assert on_disk == [], on_disk
+    revs = run(["git", "rev-list", "--all"], cwd=project, env=env).split()
+    for rev in revs:
+        names = run(["git", "ls-tree", "-r", "--name-only", rev], cwd=project, env=env)
+        compiled = [n for n in names.splitlines() if "__pycache__" in n or n.endswith(".pyc")]
+        assert compiled == [], (rev, compiled)

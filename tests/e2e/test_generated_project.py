@@ -38,6 +38,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "ci": "both",
         "dvc_remote": "s3",
         "export_formats": "torchscript",
+        "kubernetes": "true",
         "license": "BSD-3-Clause",
         "python_version": "3.12",
     },
@@ -105,6 +106,9 @@ def validate(project: Path, venv: Path, env: dict[str, str]) -> None:
         run([str(bin_dir / "actionlint"), *workflows], cwd=project, env=env)
         run([*schema, "vendor.github-workflows", *workflows], cwd=project, env=env)
         run([*schema, "vendor.dependabot", ".github/dependabot.yml"], cwd=project, env=env)
+    if (project / "k8s" / "trainjob.yaml").exists():
+        trainjob = ["--schemafile", "k8s/trainjob.schema.json", "k8s/trainjob.yaml"]
+        run([str(bin_dir / "check-jsonschema"), *trainjob], cwd=project, env=env)
     if (project / ".gitlab-ci.yml").exists():
         run([*schema, "vendor.gitlab-ci", ".gitlab-ci.yml"], cwd=project, env=env)
     run(["dlgen", "check", "--strict"], cwd=project, env=env)
@@ -157,3 +161,23 @@ def test_published_hook_through_pre_commit_try_repo(
         timeout=1200,
     )
     assert result.returncode == 1 and "DLG005" in result.stdout, result.stdout[-2000:]
+
+
+def test_installed_dlgen_generates_a_clean_tree(
+    tmp_path: Path, e2e_env: dict[str, str], dlgen_installed: Path
+) -> None:
+    """`dlgen` from its wheel, byte-compiled by pip as users install it: `new` commits no
+    __pycache__ (issue #16 case 4), and the tree stays clean after Python runs in it."""
+    project = generate(tmp_path / "installed", {"ci": "none"}, e2e_env)
+    run(
+        ["python3", "-c", "import compileall, sys; compileall.compile_dir('src', quiet=1)"],
+        cwd=project,
+        env=e2e_env,
+    )
+    assert run(["git", "status", "--porcelain"], cwd=project, env=e2e_env) == ""
+    located = run(
+        [str(dlgen_installed.parent / "python"), "-c", "import dlgen; print(dlgen.__file__)"],
+        cwd=project,
+        env=e2e_env,
+    )
+    assert "site-packages" in located, located

@@ -90,13 +90,19 @@ def test_replay_a_projects_record_under_another_name(tmp_path: Path) -> None:
     assert not (tmp_path / "other-proj/Dockerfile").exists()
 
 
-def test_replay_takes_the_recorded_git_template_at_its_recorded_version(
-    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
-) -> None:
+def released_twice(template_factory: Callable[..., TemplateRepo]) -> TemplateRepo:
+    """The simple template released as v1, then v2 with another README."""
     tpl = template_factory(SIMPLE, name="tpl")
     tpl.release("v1")
     tpl.write({"README.md.jinja": "# {{ name }} v2\n"})
     tpl.release("v2")
+    return tpl
+
+
+def test_replay_takes_the_recorded_git_template_at_its_recorded_version(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo]
+) -> None:
+    tpl = released_twice(template_factory)
     first = tmp_path / "projects/first"
     assert (
         invoke(
@@ -156,10 +162,7 @@ def test_replay_of_an_older_bundled_record_says_what_it_changes(tmp_path: Path) 
 def test_copier_answers_file_replays_template_commit_and_answers(
     tmp_path: Path, template_factory: Callable[..., TemplateRepo]
 ) -> None:
-    tpl = template_factory(SIMPLE, name="tpl")
-    tpl.release("v1")
-    tpl.write({"README.md.jinja": "# {{ name }} v2\n"})
-    tpl.release("v2")
+    tpl = released_twice(template_factory)
     answers = tmp_path / "old/.copier-answers.yml"
     answers.parent.mkdir()
     answers.write_text(

@@ -62,15 +62,21 @@ def held(fifo: Path, is_running: Callable[[], bool]) -> Iterator[None]:
         os.close(fd)
 
 
+def new_in_work(tmp_path: Path, args: list[str]) -> tuple[Path, list[str]]:
+    """An empty folder `work` and the command line of a gated `dlgen new work/p`."""
+    work = tmp_path / "work"
+    work.mkdir()
+    return work, [sys.executable, *args[:3], str(work / "p"), *args[3:]]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_signal_cleans_up_like_ctrl_c_and_exits_128_plus_n(
     tmp_path: Path, gate: tuple[Path, list[str]], signum: signal.Signals
 ) -> None:
     fifo, args = gate
-    work = tmp_path / "work"
-    work.mkdir()
+    work, argv = new_in_work(tmp_path, args)
     proc = subprocess.Popen(
-        [sys.executable, *args[:3], str(work / "p"), *args[3:]],
+        argv,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -90,11 +96,10 @@ def test_closed_terminal_cleans_up_and_exits_129(
 ) -> None:
     """The terminal goes away (window closed, ssh dropped): the kernel sends SIGHUP."""
     fifo, args = gate
-    work = tmp_path / "work"
-    work.mkdir()
+    work, argv = new_in_work(tmp_path, args)
     pid, master = pty.fork()
     if pid == 0:  # the child: dlgen on the terminal, as its session leader
-        os.execv(sys.executable, [sys.executable, *args[:3], str(work / "p"), *args[3:]])
+        os.execv(sys.executable, argv)
 
     def running() -> bool:
         return os.waitpid(pid, os.WNOHANG) == (0, 0)
@@ -111,10 +116,9 @@ def test_next_new_removes_what_a_sigkill_left_and_nothing_else(
     tmp_path: Path, gate: tuple[Path, list[str]]
 ) -> None:
     fifo, args = gate
-    work = tmp_path / "work"
-    work.mkdir()
+    work, argv = new_in_work(tmp_path, args)
     proc = subprocess.Popen(
-        [sys.executable, *args[:3], str(work / "p"), *args[3:]],
+        argv,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )

@@ -15,7 +15,15 @@ from dlgen import __version__
 from dlgen.cli import cli
 from tests.helpers import invoke, unmeasured_env
 
-HEAVY = ("copier", "jinja2", "dlgen.git", "dlgen.render", "yaml")
+HEAVY = (
+    "copier",
+    "jinja2",
+    "dlgen.git",
+    "dlgen.gitobjects",
+    "dlgen.gitwork",
+    "dlgen.render",
+    "yaml",
+)
 # Modules `--help` has no use for: the command bodies import them when they run.
 NOT_FOR_HELP = (
     "dlgen.new",
@@ -25,6 +33,7 @@ NOT_FOR_HELP = (
     "dlgen.sources",
     "dlgen.answers",
     "dlgen.check",
+    "dlgen.check_engine",
     "pathlib",
     "subprocess",
     "tempfile",

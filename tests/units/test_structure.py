@@ -28,8 +28,35 @@ def dlgen_imports(module: str) -> set[str]:
 
 def test_no_flow_imports_another_flow() -> None:
     crossed = {(f, g) for f in FLOWS for g in dlgen_imports(f) & FLOWS if g != f}
-    # status runs check's engine per project; it moves to a non-flow module with check's split
-    assert crossed == {("status", "check")}
+    assert crossed == set()
+    assert "check_engine" in dlgen_imports("status")  # the fleet view runs check's engine
+
+
+GIT_LAYER = {"git", "gitobjects", "githistory", "gitwork"}
+
+
+def git_command_lines(module: str) -> list[int]:
+    """Line numbers where `module` spells a git command line: a list starting with "git"."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.List)
+        and node.elts
+        and isinstance(node.elts[0], ast.Constant)
+        and node.elts[0].value == "git"
+    ]
+
+
+def test_git_command_lines_live_in_the_git_layer_only() -> None:
+    modules = {p.stem for p in PACKAGE.glob("*.py")}
+    outside = {m: git_command_lines(m) for m in sorted(modules - GIT_LAYER)}
+    assert {m: lines for m, lines in outside.items() if lines} == {}
+
+
+def test_the_git_layer_modules_import_only_the_runner() -> None:
+    for module in GIT_LAYER - {"git"}:
+        assert dlgen_imports(module) & GIT_LAYER == {"git"}, module
 
 
 def test_the_update_steps_live_in_their_own_modules() -> None:

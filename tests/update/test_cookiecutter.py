@@ -279,24 +279,7 @@ def test_cookiecutter_new_question_needs_an_answer(
     tmp_path: Path, template_factory: Callable[..., TemplateRepo], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO())  # no terminal, even under `pytest -s`
-    tpl = template_factory(CC)
-    tpl.release("v1")
-    dst = tmp_path / "cc"
-    assert invoke("new", str(dst), "--template", str(tpl.root), "--defaults").code == 0
-    tpl.write(
-        {
-            "cookiecutter.json": json.dumps(
-                {
-                    "project_slug": "demo",
-                    "license": ["MIT", "BSD"],
-                    "description": "d",
-                    "ci": ["github", "gitlab"],
-                }
-            ),
-            "{{cookiecutter.project_slug}}/CI.txt": "{{ cookiecutter.ci }}\n",
-        }
-    )
-    tpl.release("v2")
+    dst = project_before_a_ci_question(tmp_path, template_factory, prompts={})
     result = invoke("update", str(dst))
     assert result.code == 2 and "'ci'" in result.err and "--defaults" in result.err
     result = invoke("update", str(dst), "--data", "ci=gitlab")
@@ -309,26 +292,8 @@ def test_cookiecutter_new_question_is_asked_on_a_terminal(
     tmp_path: Path, template_factory: Callable[..., TemplateRepo]
 ) -> None:
     """A real pseudo-terminal: only the question v2 adds is asked, with its prompt and choices."""
-
-    tpl = template_factory(CC)
-    tpl.release("v1")
-    dst = tmp_path / "cc"
-    assert invoke("new", str(dst), "--template", str(tpl.root), "--defaults").code == 0
-    tpl.write(
-        {
-            "cookiecutter.json": json.dumps(
-                {
-                    "project_slug": "demo",
-                    "license": ["MIT", "BSD"],
-                    "description": "d",
-                    "ci": ["github", "gitlab"],
-                    "__prompts__": {"ci": "Which CI service"},
-                }
-            ),
-            "{{cookiecutter.project_slug}}/CI.txt": "{{ cookiecutter.ci }}\n",
-        }
-    )
-    tpl.release("v2")
+    prompts = {"__prompts__": {"ci": "Which CI service"}}
+    dst = project_before_a_ci_question(tmp_path, template_factory, prompts=prompts)
     typed = [b"gitlab\r"]
     code, screen = on_terminal(
         ["update"], dst, lambda s: typed.pop(0) if typed and b"Which CI service" in s else None
@@ -337,3 +302,23 @@ def test_cookiecutter_new_question_is_asked_on_a_terminal(
     assert b"github, gitlab" in screen and b"license" not in screen
     assert (dst / "CI.txt").read_text() == "gitlab\n"
     assert yaml.safe_load((dst / ".dlgen.yml").read_text())["answers"]["ci"] == "gitlab"
+
+
+def project_before_a_ci_question(
+    tmp_path: Path, template_factory: Callable[..., TemplateRepo], *, prompts: dict[str, object]
+) -> Path:
+    """A project made from the cookiecutter template's v1, whose v2 adds a `ci` choice question
+    (with `prompts` in its cookiecutter.json) that CI.txt renders."""
+    tpl = template_factory(CC)
+    tpl.release("v1")
+    dst = tmp_path / "cc"
+    assert invoke("new", str(dst), "--template", str(tpl.root), "--defaults").code == 0
+    context = {"project_slug": "demo", "license": ["MIT", "BSD"], "description": "d"}
+    tpl.write(
+        {
+            "cookiecutter.json": json.dumps({**context, "ci": ["github", "gitlab"], **prompts}),
+            "{{cookiecutter.project_slug}}/CI.txt": "{{ cookiecutter.ci }}\n",
+        }
+    )
+    tpl.release("v2")
+    return dst

@@ -148,7 +148,7 @@ def calls_of_an_update(
     full = wrapped("update", str(proj))
     assert full.returncode == 4, full.stdout + full.stderr
     assert (proj / "assets/weights.bin.dlgen-new").is_file()
-    assert any(c.startswith("-c merge.conflictStyle=zdiff3 merge") for c in full.args)
+    assert any(" cherry-pick --no-commit " in c for c in full.args)
     undo = wrapped("update", "--abort", str(proj))
     assert undo.returncode == 0, undo.stderr
     assert repo_state(proj, exact=False) == before
@@ -192,13 +192,13 @@ def test_every_git_call_of_an_update(
 def test_git_killed_part_way_through_the_merge(
     proj: Path, wrapped: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
-    """The reported case: dlgen killed while `git merge` runs; git dies of SIGPIPE after writing
-    the new files, before MERGE_HEAD. --abort removes them and restores the rest."""
+    """The reported case: dlgen killed while git applies the render; git dies of SIGPIPE after
+    writing the new files, before its merge state. --abort removes them and restores the rest."""
     before = repo_state(proj, exact=False)
     probe = wrapped("update", "--dry-run", str(proj))
     assert probe.returncode == 0
     full = wrapped("update", str(proj))
-    merge_at = next(i for i, c in enumerate(full.args, 1) if " merge --no-ff" in c)
+    merge_at = next(i for i, c in enumerate(full.args, 1) if " cherry-pick --no-commit" in c)
     assert wrapped("update", "--abort", str(proj)).returncode == 0
     run = wrapped("update", str(proj), at=merge_at, do="kill-before")
     assert run.returncode == -9

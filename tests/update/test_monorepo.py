@@ -160,7 +160,7 @@ def test_abort_refs_are_per_project(
     real = git("--exec-path", cwd=mono).strip() + "/git"
     wrapper.write_text(
         "#!/bin/sh\n"
-        'case " $* " in *" merge "*"--no-commit"*) kill -9 "$PPID"; exit 1;; esac\n'
+        'case " $* " in *" cherry-pick "*"--no-commit"*) kill -9 "$PPID"; exit 1;; esac\n'
         f'exec "{real}" "$@"\n'
     )
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)

@@ -66,12 +66,18 @@ def update_and_commit(proj: Path, to: str) -> str:
     return out
 
 
-@pytest.mark.parametrize("push_branch", [True, False], ids=["main-and-branch", "main-only"])
+def a_pushes_its_update_to_v2(a: Path, tpl: TemplateRepo) -> None:
+    """The template releases v2; clone A updates to it and pushes main and the template branch."""
+    release_v2(tpl)
+    update_and_commit(a, "v2")
+    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+
+
 def test_teammate_merged_update_is_up_to_date_and_both_reach_v3(
-    team: tuple[Path, Path, Path], tpl: TemplateRepo, push_branch: bool
+    team: tuple[Path, Path, Path], tpl: TemplateRepo
 ) -> None:
     _, a, b = team
-    pushed = ["main", "dlgen/template"] if push_branch else ["main"]
+    pushed = ["main", "dlgen/template"]
     release_v2(tpl)
     update_and_commit(a, "v2")
     (a / "config.yaml").write_text("lr: 0.001\nepochs: 10\n")  # the team tunes a v2 line
@@ -94,8 +100,8 @@ def test_teammate_merged_update_is_up_to_date_and_both_reach_v3(
     commit_all(b, "notes")
     out = update_and_commit(b, "v3")
     assert "eval.py" in out and (b / "train.py").read_text() == "def train():\n    return 'v3'\n"
-    if push_branch:  # B merged A's render of v3 itself: one line of renders for the whole team
-        assert rev(b, "dlgen/template") == rev(a, "dlgen/template")
+    # B merged A's render of v3 itself: one line of renders for the whole team
+    assert rev(b, "dlgen/template") == rev(a, "dlgen/template")
     git("pull", "-q", "--no-rebase", "--no-edit", cwd=b)
     assert git("status", "--porcelain", cwd=b) == ""
     git("push", "-q", "origin", "main", "dlgen/template", cwd=b)
@@ -107,15 +113,32 @@ def test_teammate_merged_update_is_up_to_date_and_both_reach_v3(
         assert invoke("check", str(clone)).code == 0
 
 
+def test_main_pushed_without_the_template_branch_is_refused_with_the_fix(
+    team: tuple[Path, Path, Path], tpl: TemplateRepo
+) -> None:
+    """The update is an ordinary commit: the render it took lives on the template branch only.
+    Pushed without it, a teammate's update cannot know its base: exit 70 naming the push."""
+    _, a, b = team
+    release_v2(tpl)
+    update_and_commit(a, "v2")
+    git("push", "-q", "origin", "main", cwd=a)
+    git("pull", "-q", "--no-rebase", "--no-edit", cwd=b)
+    before = state(b)
+    code, out, err = up(b, "--to", "v2")
+    assert code == 70 and out == "" and err.count("\n") == 1, out + err
+    assert "`git push origin dlgen/template`" in err
+    assert state(b) == before
+    git("push", "-q", "origin", "dlgen/template", cwd=a)
+    code, out, err = up(b, "--to", "v2")
+    assert code == 0 and out.startswith("already up to date"), out + err
+
+
 def test_dry_run_reads_the_history_and_neither_fetches_nor_moves_a_ref(
     team: tuple[Path, Path, Path], tpl: TemplateRepo
 ) -> None:
     _, a, b = team
-    release_v2(tpl)
-    update_and_commit(a, "v2")
-    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+    a_pushes_its_update_to_v2(a, tpl)
     git("pull", "-q", "--no-rebase", "--no-edit", cwd=b)
-    git("update-ref", "-d", "refs/remotes/origin/dlgen/template", cwd=b)  # not fetched yet
     before = state(b)
     code, out, err = up(b, "--to", "v2", "--dry-run")
     assert code == 0 and out.startswith("already up to date"), out + err
@@ -123,7 +146,7 @@ def test_dry_run_reads_the_history_and_neither_fetches_nor_moves_a_ref(
     release_v3(tpl)
     code, out, err = up(b, "--to", "v3", "--dry-run")
     assert code == 0 and "template v2 -> v3: would change:" in out and "eval.py" in out, out + err
-    assert "callbacks.py" not in out  # measured from the render HEAD merged, not the stale branch
+    assert "callbacks.py" not in out  # measured from the render HEAD took, not the stale branch
     assert state(b) == before
 
 
@@ -155,7 +178,8 @@ def test_render_pushed_by_template_sync_is_merged_as_it_is(
     sync_render = rev(a, "dlgen/template")
     code, out, err = up(b, "--to", "v2")
     assert code == 0 and "callbacks.py" in out, out + err
-    assert rev(b, "MERGE_HEAD") == sync_render == rev(b, "dlgen/template")
+    assert sync_render == rev(b, "dlgen/template")
+    assert f"Dlgen-Update: {sync_render}\n" in (b / ".git/MERGE_MSG").read_text()
     git("commit", "-q", "--no-edit", cwd=b)
     git("push", "-q", "origin", "main", "dlgen/template", cwd=b)
 
@@ -167,9 +191,7 @@ def test_diverged_renders_are_refused_and_the_advice_works(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     origin, a, b = team
-    release_v2(tpl)
-    update_and_commit(a, "v2")
-    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+    a_pushes_its_update_to_v2(a, tpl)
     git("remote", "set-url", "origin", str(tmp_path / "unreachable.git"), cwd=b)
     with monkeypatch.context() as m:  # offline, B renders v2 on its own, at another time
         m.setenv("GIT_COMMITTER_DATE", "@2000000000 +0000")
@@ -216,9 +238,7 @@ def test_a_checked_out_template_branch_is_never_fast_forwarded(
     team: tuple[Path, Path, Path], tpl: TemplateRepo
 ) -> None:
     _, a, b = team
-    release_v2(tpl)
-    update_and_commit(a, "v2")
-    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
+    a_pushes_its_update_to_v2(a, tpl)
     git("fetch", "-q", "origin", cwd=b)
     git("switch", "-q", "dlgen/template", cwd=b)
     before = state(b)
@@ -230,8 +250,8 @@ def test_a_checked_out_template_branch_is_never_fast_forwarded(
 def test_check_compares_with_the_render_main_merged_not_a_stale_branch(
     tmp_path: Path, template_factory: Callable[..., TemplateRepo]
 ) -> None:
-    """A teammate merged v2 and pushed main only: B's branch still holds v1, and check must
-    compare B's enforced file with v2's render (which main has), not v1's."""
+    """A teammate merged v2 and pushed main and the branch; B's local branch still holds v1,
+    and check must compare B's enforced file with v2's render (origin's), not v1's."""
     files = {**V1, "copier.yml": "name:\n  default: demo\n_dlgen:\n  enforced: [config.yaml]\n"}
     t = template_factory(files, name="enforcing")
     t.release("v1")
@@ -244,7 +264,7 @@ def test_check_compares_with_the_render_main_merged_not_a_stale_branch(
     git("branch", "dlgen/template", "origin/dlgen/template", cwd=b)
     release_v2(t)
     update_and_commit(a, "v2")
-    git("push", "-q", "origin", "main", cwd=a)
+    git("push", "-q", "origin", "main", "dlgen/template", cwd=a)
     git("pull", "-q", "--no-rebase", "--no-edit", cwd=b)
     assert rev(b, "dlgen/template") != rev(a, "dlgen/template")  # B's cache is stale
     result = invoke("check", str(b))

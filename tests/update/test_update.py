@@ -81,10 +81,8 @@ def test_non_overlapping_rename_binary_mode_crlf_create_only(proj: Path, tpl: Te
     assert (proj / "callbacks.py").is_file()
     record = yaml.safe_load((proj / ".dlgen.yml").read_text())
     assert record["template_version"] == "v2"
-    assert (
-        git("rev-parse", "MERGE_HEAD", cwd=proj).strip()
-        == git("rev-parse", "dlgen/template", cwd=proj).strip()
-    )
+    tip = git("rev-parse", "dlgen/template", cwd=proj).strip()  # the message names the render
+    assert f"Dlgen-Update: {tip}\n" in (proj / ".git/MERGE_MSG").read_text()
     git("commit", "-q", "--no-edit", cwd=proj)
     assert invoke("check", str(proj)).code == 0
     assert up(proj)[1].startswith("already up to date")
@@ -98,7 +96,12 @@ def test_overlapping_edits_conflict_exit_4(proj: Path, tpl: TemplateRepo) -> Non
     assert code == 4
     assert "CONFLICTS" in out and "  config.yaml" in out
     text = (proj / "config.yaml").read_text()
-    assert "<<<<<<< HEAD" in text and "||||||| " in text and ">>>>>>> dlgen/template" in text
+    assert (
+        "<<<<<<< HEAD" in text
+        and "||||||| " in text
+        and ">>>>>>> " in text
+        and "(dlgen: render " in text
+    )
     assert "UU config.yaml" in status(proj)
     assert yaml.safe_load((proj / ".dlgen.yml").read_text())["template_version"] == "v2"
 
@@ -385,14 +388,14 @@ def test_migrations_of_bundled_templates_run_once_after_the_merge(
 
 
 def test_update_after_git_merge_abort_merges_again(proj: Path, tpl: TemplateRepo) -> None:
-    """`git merge --abort` (not dlgen's) leaves the branch advanced: the next update, even after
-    more commits, must not call the project up to date; it rewinds and merges the version again."""
+    """`git reset --merge` (not dlgen's abort) leaves the branch advanced: the next update, even
+    after more commits, must not call the project up to date; it rewinds and merges again."""
     (proj / "config.yaml").write_text("lr: 0.01\nepochs: 10\n")
     commit_all(proj, "tune")
     release_v2(tpl)
     head = git("rev-parse", "HEAD", cwd=proj)
     assert up(proj)[0] == 4
-    git("merge", "--abort", cwd=proj)
+    git("reset", "-q", "--merge", cwd=proj)
     assert git("rev-parse", "HEAD", cwd=proj) == head and status(proj) == ""
     (proj / "notes.md").write_text("a commit after the abort\n")
     commit_all(proj, "more work")
@@ -405,7 +408,7 @@ def test_abort_after_git_merge_abort_and_more_commits(proj: Path, tpl: TemplateR
     release_v2(tpl)
     tip = git("rev-parse", "dlgen/template", cwd=proj)
     assert up(proj)[0] == 0
-    git("merge", "--abort", cwd=proj)
+    git("reset", "-q", "--merge", cwd=proj)
     (proj / "notes.md").write_text("later work\n")
     commit_all(proj, "later work")
     head = git("rev-parse", "HEAD", cwd=proj)
