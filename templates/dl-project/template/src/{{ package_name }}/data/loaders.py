@@ -9,13 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
-from torch.utils.data import (
-    DataLoader,
-    Dataset,
-    DistributedSampler,
-    IterableDataset,
-    Subset,
-)
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, IterableDataset, Subset
 
 from ..config import Config
 from ..training.distributed import Dist
