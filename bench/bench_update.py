@@ -2,8 +2,12 @@
 paired runs; then dlgen alone with 30k committed user files, and with 2 GB of ignored data.
 
 Run: python bench/bench_update.py [--runs N] [--user-files 30000]
+     [--part all|tools|scale|structured]
 Goals (issue #4): dlgen <= 0.5x copier and <= 1.0x cruft; 30k files / 0 files <= 1.10x;
 2 GB ignored data adds <= 5 %; peak memory flat in user files.
+Goal (issue 18): the structured step (here: config.yaml, which both sides edited on neighbouring
+lines, merged by structure) adds < 10 % to the update of the 30k-file project: timed inside the
+update (its share of the run) and as paired runs with the step switched off.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from common import paired, report, tool
@@ -181,14 +186,79 @@ def scale(work: Path, runs: int, user_files: int) -> None:
     report("dlgen update: ignored data", {**base, **with_data}, baseline="no ignored data")
 
 
+# dlgen with the structured step timed (its seconds on stderr), or switched off
+STEP = (
+    "import sys, time, dlgen.update as u, dlgen.resolve as r\n"
+    "step = u.after_merge\n"
+    "def timed(*a, **k):\n"
+    "    start = time.perf_counter()\n"
+    "    try:\n"
+    "        return step(*a, **k)\n"
+    "    finally:\n"
+    "        sys.stderr.write(f'structured step {time.perf_counter() - start}\\n')\n"
+    "u.after_merge = (lambda *a, **k: r.Resolution()) if sys.argv[1] == 'off' else timed\n"
+    "from dlgen.cli import main\n"
+    "main(sys.argv[2:])\n"
+)
+
+
+def structured_cost(work: Path, runs: int, user_files: int) -> None:
+    """The structured step's cost on the 30k-file project: its share of the update, timed
+    inside the run, and paired runs with the step on and off."""
+    tpl = copier_template(work / "structured-tpl")
+    big = dlgen_project(work, tpl, "structured-big", user_files)
+    shares: list[float] = []
+
+    def case(mode: str):  # type: ignore[no-untyped-def]
+        def one(_i: int) -> float:
+            reset(*big)
+            cmd = [tool("python"), "-c", STEP, mode, "update", "--to", "v2"]
+            start = time.perf_counter()
+            done = subprocess.run(
+                cmd,
+                cwd=big[0],
+                capture_output=True,
+                text=True,
+                env={**os.environ, **ENV},
+                check=False,
+            )
+            wall = time.perf_counter() - start
+            if done.returncode not in (0, 4):
+                raise SystemExit(f"{cmd} failed: {done.stderr}")
+            if mode == "on":
+                if "merged by structure (review it): config.yaml" not in done.stdout:
+                    raise SystemExit(f"the structured step did not run: {done.stdout}")
+                step = float(done.stderr.split("structured step ")[1].split()[0])
+                shares.append(step / (wall - step))
+            return wall
+
+        return one
+
+    samples = paired(runs, {"structured step off": case("off"), "structured step on": case("on")})
+    report(
+        f"dlgen update, {user_files} user files: the structured step",
+        samples,
+        baseline="structured step off",
+    )
+    print(
+        f"  structured step inside the run: +{statistics.median(shares) * 100:.1f} % of the "
+        f"rest of the update (median of {len(shares)}; goal < 10 %)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--user-files", type=int, default=30000)
+    parser.add_argument("--part", choices=["all", "tools", "scale", "structured"], default="all")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dlgen-bench-update-") as tmp:
-        compare_tools(Path(tmp), args.runs)
-        scale(Path(tmp), args.runs, args.user_files)
+        if args.part in ("all", "tools"):
+            compare_tools(Path(tmp), args.runs)
+        if args.part in ("all", "scale"):
+            scale(Path(tmp), args.runs, args.user_files)
+        if args.part in ("all", "structured"):
+            structured_cost(Path(tmp), args.runs, args.user_files)
 
 
 if __name__ == "__main__":

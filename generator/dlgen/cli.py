@@ -330,6 +330,24 @@ def diff(path: str, stat: bool, name_only: bool, exit_code: bool) -> int:
     return EXIT_FINDINGS if exit_code and text else 0
 
 
+@cli.command("merge-file", epilog=EPILOGS["merge-file"])
+@click.argument("base", type=_PATH)
+@click.argument("ours", type=_PATH)
+@click.argument("theirs", type=_PATH)
+@click.argument("name", required=False)
+@click.option("--marker-size", type=click.IntRange(1, 100), default=7, help="git's %L.")
+def merge_file(base: str, ours: str, theirs: str, name: str | None, marker_size: int) -> int:
+    """Merge THEIRS into OURS against BASE by structure, as a git merge driver (%O %A %B %P)."""
+    from pathlib import Path
+
+    from dlgen.mergedriver import merge_file as drive
+
+    done = drive(Path(base), Path(ours), Path(theirs), name or ours, marker_size)
+    if done.line:
+        note(done.line)
+    return done.code
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI; an exception becomes its exit code and one line (`console.fail`,
     the traceback only with --debug); click's usage errors are click's."""

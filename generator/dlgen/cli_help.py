@@ -100,6 +100,17 @@ EPILOGS = {
             4: "the merge left conflicts: resolve them and commit, or --abort",
         },
     ),
+    "merge-file": _epilog(
+        [
+            "dlgen merge-file base.toml pyproject.toml theirs.toml pyproject.toml",
+            "git config merge.dlgen.driver 'dlgen merge-file %O %A %B %P --marker-size %L'",
+            "echo 'pyproject.toml merge=dlgen' >> .gitattributes   # then: git merge",
+        ],
+        {
+            2: "invalid input: a file that cannot be read",
+            4: "conflicts left in OURS (git's markers): git records the path as conflicted",
+        },
+    ),
     "adopt": _epilog(
         ["dlgen adopt . --template dl-project --data task=tabular_regression"],
         {1: "template error", 3: "refused: not a git repository, dirty tree"},

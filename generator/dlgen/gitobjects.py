@@ -138,17 +138,24 @@ def merge_tree_stages(ours: str, theirs: str, cwd: Path) -> tuple[str, dict[str,
 
     Stages: 1 base, 2 ours, 3 theirs; {1, 3} is a file deleted on our side and changed on theirs.
     """
+    tree, blobs = merge_tree_blobs(ours, theirs, cwd)
+    return tree, {path: set(stages) for path, stages in blobs.items()}
+
+
+def merge_tree_blobs(ours: str, theirs: str, cwd: Path) -> tuple[str, dict[str, dict[int, str]]]:
+    """`merge_tree_stages` with each stage's blob: (result tree, path -> {stage: blob})."""
     args = [*MERGE_CONFIG, "merge-tree", "--write-tree", "-z", ours, theirs]
     r = proc.run(["git", *args], cwd=cwd, env=env_for(), check=False)
     if r.returncode not in (0, 1):
         raise ProcessError(["git", "merge-tree", ours, theirs], r.returncode, r.stdout, r.stderr)
     head, _, rest = r.stdout.partition("\0")
-    stages: dict[str, set[int]] = {}
+    stages: dict[str, dict[int, str]] = {}
     if r.returncode == 1:
         for entry in rest.split("\0\0", 1)[0].split("\0"):
             meta, _, path = entry.partition("\t")
             if path:
-                stages.setdefault(path, set()).add(int(meta.split()[2]))
+                _mode, blob, stage = meta.split()
+                stages.setdefault(path, {})[int(stage)] = blob
     return head.strip(), stages
 
 

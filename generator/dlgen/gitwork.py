@@ -9,6 +9,7 @@ from pathlib import Path
 from subprocess import CompletedProcess
 
 from dlgen import proc
+from dlgen.errors import ProcessError
 from dlgen.git import MERGE_CONFIG, RENDER_CONFIG, env_for, git, git_rc, nul_split
 
 
@@ -178,3 +179,17 @@ def checkout_index(paths: Sequence[str], cwd: Path) -> None:
 def hash_objects(paths: Sequence[str], cwd: Path) -> list[str]:
     """The blob ids the work-tree files `paths` would get from `git add`, in order."""
     return git(["hash-object", "--", *paths], cwd).split() if paths else []
+
+
+def merge_file_lines(
+    ours: Path, base: Path, theirs: Path, marker_size: int = 7
+) -> tuple[bytes, bool]:
+    """`git merge-file`: git's line merge of three files written into `ours` (zdiff3 markers
+    labelled ours, base and theirs): (the result, whether it conflicts). No repository needed."""
+    args = ["merge-file", "--zdiff3", f"--marker-size={marker_size}"]
+    labels = ["-L", "ours", "-L", "base", "-L", "theirs"]
+    cmd = ["git", *args, *labels, "--", str(ours), str(base), str(theirs)]
+    done = proc.run(cmd, env=env_for(), check=False)
+    if not 0 <= done.returncode <= 127:  # the number of conflicts, or an error
+        raise ProcessError(cmd, done.returncode, done.stdout, done.stderr)
+    return ours.read_bytes(), done.returncode > 0

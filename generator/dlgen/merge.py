@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 from dlgen import (
@@ -42,21 +42,21 @@ def change_of(proj: Project, new: str) -> str:
     return githistory.commit_tree(githistory.tree_of(new, proj.top), [proj.merged], body, proj.top)
 
 
-def preview_merge(proj: Project, change: str) -> tuple[str, dict[str, set[int]]]:
-    """The merge's result tree and conflicts, computed without touching index or work tree:
-    HEAD's tree and the change, both on the render the project is at, merged by git."""
+def preview_merge(proj: Project, change: str) -> tuple[str, dict[str, dict[int, str]]]:
+    """The merge's result tree and conflicts (path -> {stage: blob}), computed without touching
+    index or work tree: HEAD's tree and the change, both on the render the project is at."""
     ours = githistory.commit_tree(
         githistory.tree_of("HEAD", proj.top), [proj.merged], "dlgen: preview\n", proj.top
     )
-    return gitobjects.merge_tree_stages(ours, change, proj.top)
+    return gitobjects.merge_tree_blobs(ours, change, proj.top)
 
 
-def kept_deleted(stages: set[int]) -> bool:
+def kept_deleted(stages: Collection[int]) -> bool:
     """A path deleted here and changed by the template: the deletion is kept, not a conflict."""
-    return stages == {1, 3}
+    return set(stages) == {1, 3}
 
 
-def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]) -> None:
+def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, Collection[int]]) -> None:
     """The ignored-path wall (exit 3): no path the merge creates (or turns into a directory), nor
     any parent of one, nor a side file, may be an ignored or untracked file, directory or symlink
     here. git treats those as expendable and would overwrite, delete or replace them.
@@ -67,7 +67,7 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, set[int]]
     changes = gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)
     created = [c.path for c in changes if c.status == "A"]
     cause: dict[str, str] = {}
-    for path in created + [side_file(p) for p, s in stages.items() if {2, 3} <= s]:
+    for path in created + [side_file(p) for p, s in stages.items() if {2, 3} <= set(s)]:
         part = path
         while part and part not in cause:
             cause[part] = path

@@ -26,11 +26,18 @@ class TomlTree(Tree):
     def add(self, node: Any, key: Any, value: Any, after: Any) -> None:
         # tomlkit places a new key before the table's sub-tables and a new table after them
         import tomlkit
-        from tomlkit.items import InlineTable
+        from tomlkit.items import InlineTable, Whitespace
 
-        if isinstance(node, InlineTable):  # the template's spacing would double tomlkit's own
-            value = tomlkit.item(self.plain(value))
-        node.append(key, value)
+        if not isinstance(node, InlineTable):
+            node.append(key, value)
+            return
+        # the template's spacing would double tomlkit's own; the padding before `}` stays last
+        body = node.value.body
+        padding: list[Any] = []
+        while body and body[-1][0] is None and isinstance(body[-1][1], Whitespace):
+            padding.insert(0, body.pop())
+        node.append(key, tomlkit.item(self.plain(value)))
+        body.extend(padding)
 
     def drop(self, node: Any, key: Any) -> None:
         node.remove(key) if hasattr(node, "remove") else node.pop(key)

@@ -6,7 +6,8 @@ The steps, in order (guards first, nothing written before the commit on the temp
 2. render_target (`rerender`): the recorded template at the target version; refuse_downgrade;
 3. carry_create_only (`rerender`); commit the render on the template branch, not yet moved
    (`template_branch`);
-4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here;
+4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here,
+   with the structured step predicted on merge-tree's blobs (`resolve.predict`);
 5. start_merge (`merge`, saving the abort state with `journal`): advance the branch,
    `git merge --no-commit`;
 6. settle (`merge`): keep user deletions, side files for conflicting binaries;
@@ -38,7 +39,7 @@ from dlgen.merge import (
 )
 from dlgen.project import Project, locate_clean
 from dlgen.rerender import carry_create_only, render_target
-from dlgen.resolve import after_merge
+from dlgen.resolve import after_merge, predict
 
 
 @dataclass
@@ -84,8 +85,9 @@ class UpdateResult:
             for p in self.announced
         ]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
-        out += [f"  merged by structure (review it): {p}" for p in self.by_structure]
-        out += [f"  broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
+        would = "would be " if self.dry_run else ""
+        out += [f"  {would}merged by structure (review it): {p}" for p in self.by_structure]
+        out += [f"  {would}broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
         if self.conflicts:
             head = "would conflict" if self.dry_run else "CONFLICTS (fix, `git add`, then commit)"
             out += [f"{head}:"] + [f"  {p}" for p in self.conflicts]
@@ -152,6 +154,9 @@ def update(
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
     result.kept_deleted = sorted(p for p, s in stages.items() if kept_deleted(s))
     if dry_run:
+        ahead = predict(proj, proj.merged, new, merged, stages, [c.path for c in result.changes])
+        result.by_structure, result.broken = ahead.merged + ahead.repaired, ahead.broken
+        result.conflicts = sorted({*result.conflicts, *ahead.broken} - {*ahead.merged})
         return result
     result.kept_deleted = []
     try:

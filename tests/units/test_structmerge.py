@@ -101,7 +101,7 @@ def test_toml_inline_table_keys_merge() -> None:
     ours = '[tool.demo]\nopts = { a = 1, b = 3 }\nname = "x"  # keep\n'
     theirs = '[tool.demo]\nopts = { a = 5, b = 2, c = 4 }\nname = "x"  # keep\n'
     assert merged(base, ours, theirs, "pyproject.toml") == (
-        '[tool.demo]\nopts = { a = 5, b = 3,  c = 4}\nname = "x"  # keep\n'
+        '[tool.demo]\nopts = { a = 5, b = 3, c = 4 }\nname = "x"  # keep\n'
     )
 
 
@@ -474,3 +474,72 @@ def test_ci_step_changed_on_both_sides_conflicts_by_name() -> None:
     theirs = WORKFLOW.replace("run: pytest -q", "run: pytest -n 2")
     outcome = run(WORKFLOW, ours, theirs, ".github/workflows/ci.yml")
     assert outcome.conflicts == ("jobs.test.steps[Test].run",)
+
+
+def test_an_item_the_template_appended_before_the_project_own_loses_its_blank_line() -> None:
+    """In the template's file the new matrix entry ended the list (a blank line after it); in
+    the project it lands before the project's own entry, and the blank line stays where it was."""
+    base = "include:\n- os: a\n  py: '3.12'\n\nruns-on: x\n"
+    ours = base.replace("\n\nruns-on", "\n- os: a\n  py: 3.14t\n\nruns-on")
+    theirs = base.replace("\n\nruns-on", "\n- os: a\n  py: '3.15'\n\nruns-on")
+    assert merged(base, ours, theirs, "ci.yml") == ours.replace(
+        "- os: a\n  py: 3.14t", "- os: a\n  py: '3.15'\n- os: a\n  py: 3.14t"
+    )
+
+
+def test_a_key_the_template_appended_before_the_project_own_loses_its_blank_line() -> None:
+    base = "env:\n  A: 1\n\njobs: {}\n"
+    ours = base.replace("  A: 1\n", "  A: 1\n  MINE: 2\n")
+    theirs = base.replace("  A: 1\n", "  A: 1\n  NEW: 3\n")
+    assert merged(base, ours, theirs, "ci.yml") == base.replace(
+        "  A: 1\n", "  A: 1\n  NEW: 3\n  MINE: 2\n"
+    )
+
+
+def test_jobs_renamed_and_appended_take_the_project_blank_lines() -> None:
+    """scientific-python/cookie 2026.04.03: the template renames a job, rewrites a step and
+    appends a job; the project added a step. Blank lines follow the project's blocks: between
+    jobs (as the project has them), none between steps (the template's list ended there)."""
+    base = dedent("""\
+        jobs:
+          pre-commit:
+            name: Format
+            steps:
+              - run: a
+
+          checks:
+            needs: [pre-commit]
+            steps:
+              - run: b
+        """)
+    ours = base + "      - name: Mine\n        run: m\n"
+    theirs = dedent("""\
+        jobs:
+          lint:
+            name: Format
+            steps:
+              - run: a
+
+          checks:
+            steps:
+              - run: c
+
+          pass:
+            needs: [lint, checks]
+        """)
+    assert merged(base, ours, theirs, "ci.yml") == dedent("""\
+        jobs:
+          lint:
+            name: Format
+            steps:
+              - run: a
+
+          checks:
+            steps:
+              - run: c
+              - name: Mine
+                run: m
+
+          pass:
+            needs: [lint, checks]
+        """)
