@@ -53,7 +53,10 @@ class TrainingState:
     progress: Progress
     digest: str = ""  # of the run-defining config; "" in checkpoints of template 0.1.0
     steps_per_epoch: int = 0  # 0: not recorded (template 0.1.0)
-    data: str = ""  # digest of the data manifest; "": none or not recorded (template < 0.3.0)
+    data: str = ""  # digest of the data manifest; "": none or not recorded (template < 0.2.0)
+    # FSDP: where (relative to the run dir) every rank's shard of the model and the optimizer
+    # state is; `model` then holds the whole model (for evaluation), `optimizer` is empty.
+    sharded: str = ""
 
     def to_payload(self) -> dict[str, Any]:
         """The dict `torch.save` writes."""

@@ -7,7 +7,7 @@ import math
 import shutil
 import sys
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from ..config import Config
 from ..inference import evaluate_loader
 from ..models import loss_fn
 from ..tracking import Tracker, open_tracker
-from . import distributed, resume, rundir
+from . import distributed, resume, rundir, sharding
 from .checkpoint import LAST, Progress
 from .run import Run, build_run
 from .signals import StopRequest, stop_on_signals
@@ -81,8 +81,7 @@ def _optimizer_step(run: Run) -> tuple[torch.Tensor, torch.Tensor]:
     for micro in range(accumulate):
         inputs, targets = (t.to(run.device, non_blocking=True) for t in next(run.stream))
         last = micro == accumulate - 1
-        sync = nullcontext() if last or not run.dist.enabled else run.model.no_sync()  # type: ignore[operator]
-        with sync:
+        with run.grad_sync(last):
             with run.autocast():
                 loss = loss_fn(run.model(inputs), targets) / accumulate
             scaled: torch.Tensor = run.scaler.scale(loss)
@@ -93,6 +92,7 @@ def _optimizer_step(run: Run) -> tuple[torch.Tensor, torch.Tensor]:
     norm = nn.utils.get_total_norm([p.grad for p in params if p.grad is not None], foreach=True)
     if run.config.optim.grad_clip > 0:
         nn.utils.clip_grads_with_norm_(params, run.config.optim.grad_clip, norm, foreach=True)
+    norm = sharding.local(norm)
     run.progress.step += 1
     if _nonfinite(run, total, norm):  # skipped: no update, the schedule does not advance
         for buffer, saved in zip(run.model.buffers(), buffers, strict=True):

@@ -1,6 +1,7 @@
 """Checkpointing a run and resuming it: every rank's state gathered into a `TrainingState`, saved
 by rank 0 (end of epoch: ranked among the best; mid-epoch: `last.pt` only), and restored, refused
-when the checkpoint was trained with other settings or on other data."""
+when the checkpoint was trained with other settings or on other data. Under FSDP every rank also
+writes its shard of the model and the optimizer state (`sharding.save`), which `last.pt` names."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import torch.distributed as torch_dist
 
 from ..config import Config, flatten, run_defining
-from . import checkpoint, distributed, repro
+from . import checkpoint, distributed, repro, sharding
 from .checkpoint import TrainingState
 from .run import Run
 from .rundir import MANIFEST, TrainingRefused
@@ -23,9 +24,14 @@ def capture(run: Run) -> TrainingState:
     if run.dist.enabled:
         rng = [{}] * run.dist.world_size
         torch_dist.all_gather_object(rng, repro.rng_state())
+    model, optimizer, sharded = run.module.state_dict(), run.optimizer.state_dict(), ""
+    if sharding.is_sharded(run.model):
+        name = f"epoch-{run.progress.epoch:04d}-step-{run.progress.step:08d}"
+        sharded = sharding.save(Path(run.config.train.run_dir), name, run.model, run.optimizer)
+        model, optimizer = sharding.full_model_state(run.model), {}
     return TrainingState(
-        model=run.module.state_dict(),
-        optimizer=run.optimizer.state_dict(),
+        model=model,
+        optimizer=optimizer,
         scheduler=run.scheduler.state_dict(),
         scaler=run.scaler.state_dict(),
         rng=rng,
@@ -34,6 +40,7 @@ def capture(run: Run) -> TrainingState:
         digest=run.config.digest(),
         steps_per_epoch=run.steps_per_epoch,
         data=run.data_digest,
+        sharded=sharded,
     )
 
 
@@ -48,6 +55,7 @@ def save_epoch(run: Run, metric: float) -> None:
             higher_is_better=run.config.train.monitor_mode == "max",
             keep_best=run.config.train.keep_best,
         )
+        _prune(run, state)
     run.saved_at = time.monotonic()
     distributed.barrier()
 
@@ -57,8 +65,15 @@ def save_last(run: Run) -> None:
     state = capture(run)
     if run.dist.is_main:
         checkpoint.save_last(Path(run.config.train.run_dir), state)
+        _prune(run, state)
     run.saved_at = time.monotonic()
     distributed.barrier()
+
+
+def _prune(run: Run, state: TrainingState) -> None:
+    """Once `last.pt` names the new sharded checkpoint, the older ones go."""
+    if state.sharded:
+        sharding.prune(Path(run.config.train.run_dir), state.sharded)
 
 
 def changes(state: TrainingState, run: Run) -> list[str]:
@@ -97,8 +112,11 @@ def restore(run: Run, path: Path) -> None:
         )
     if changed and run.dist.is_main:
         print(f"warning: {path} continues with changed settings: {changed}", file=sys.stderr)
-    run.module.load_state_dict(state.model)
-    run.optimizer.load_state_dict(state.optimizer)  # moves its state to the params' device
+    if state.sharded:
+        sharding.load(path.parent / state.sharded, run.model, run.optimizer)
+    else:
+        run.module.load_state_dict(state.model)
+        run.optimizer.load_state_dict(state.optimizer)  # moves its state to the params' device
     run.scheduler.load_state_dict(state.scheduler)
     run.scaler.load_state_dict(state.scaler)
     rank = run.dist.rank

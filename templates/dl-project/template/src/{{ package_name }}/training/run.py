@@ -20,9 +20,9 @@ from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 
 from ..config import Config, ConfigError, OptimConfig, check_warmup
-from ..data.loaders import ResumableSampler, make_loader
+from ..data.loaders import ResumableSampler, make_loader, resumable
 from ..models import build_model
-from . import repro
+from . import repro, sharding
 from .checkpoint import Progress
 from .distributed import Dist
 from .rundir import data_digest
@@ -57,6 +57,15 @@ class Run:
     def module(self) -> nn.Module:
         """The model without its DDP wrapper."""
         return self.model.module if isinstance(self.model, DistributedDataParallel) else self.model
+
+    def grad_sync(self, last: bool) -> Any:
+        """Gradients synced across ranks on the last micro-batch of a step only."""
+        if sharding.is_sharded(self.model):
+            self.model.set_requires_gradient_sync(last)  # type: ignore[operator]
+            return nullcontext()
+        if last or not self.dist.enabled:
+            return nullcontext()
+        return self.model.no_sync()  # type: ignore[operator]
 
     def autocast(self) -> Any:
         """Mixed precision per `train.precision` (a no-op for fp32)."""
@@ -124,10 +133,9 @@ def warmup_schedule(
 def batches(loader: DataLoader[Batch], progress: Progress) -> Iterator[Batch]:
     """An endless stream over the training data that records where it is, so a resumed run
     continues with the very next batch (virtual epochs are independent of data passes)."""
-    sampler = loader.sampler
-    assert isinstance(sampler, ResumableSampler)
+    position = resumable(loader)
     while True:
-        sampler.set_position(progress.data_epoch, progress.consumed)
+        position.set_position(progress.data_epoch, progress.consumed)
         for batch in loader:
             progress.consumed += len(batch[0])
             yield batch
@@ -153,7 +161,9 @@ def build_run(config: Config, dist: Dist) -> Run:
     model: nn.Module = build_model(config).to(device)
     if config.train.compile:
         model.compile()  # in place: state_dict keys stay those of the eager model
-    if dist.enabled:
+    if dist.enabled and config.train.strategy == "fsdp":
+        model = sharding.shard(model, device, dist.world_size)
+    elif dist.enabled:
         model = DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
