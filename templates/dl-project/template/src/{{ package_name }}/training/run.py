@@ -20,7 +20,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 
 from ..config import Config, ConfigError, OptimConfig, check_warmup
-from ..data.loaders import ResumableSampler, make_loader, resumable
+from ..data.loaders import make_loader, resumable
 from ..models import build_model
 from . import repro, sharding
 from .checkpoint import Progress
