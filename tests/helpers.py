@@ -228,3 +228,52 @@ def unmeasured_env() -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in {"COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"}
     }
+
+
+FORGE_STUB = r'''#!PYTHON
+"""A stand-in for gh or glab: records argv, keeps the open requests in a JSON file."""
+import json, os, subprocess, sys
+from pathlib import Path
+
+tool = Path(sys.argv[0]).name
+state_file = Path(os.environ["FORGE_STATE"])
+state = json.loads(state_file.read_text()) if state_file.exists() else {"open": {}, "calls": []}
+args = sys.argv[1:]
+# like the real CLIs, the repository is the one whose clone the command runs in
+url = ["git", "config", "remote.origin.url"]
+repo = subprocess.run(url, capture_output=True, text=True).stdout.strip()
+record = {"tool": tool, "args": args, "repo": repo}
+if "--body-file" in args:
+    record["body"] = Path(args[args.index("--body-file") + 1]).read_text()
+state["calls"].append(record)
+def opt(name):
+    return args[args.index(name) + 1]
+if os.environ.get("FORGE_FAIL") == " ".join(args[:2]):
+    print("HTTP 502: bad gateway", file=sys.stderr)
+    state_file.write_text(json.dumps(state))
+    sys.exit(1)
+if args[:2] == ["pr", "list"]:
+    found = [n for n, b in state["open"].items() if b == [repo, opt("--head")]]
+    print(json.dumps([{"number": n} for n in found]))
+elif args[:2] == ["mr", "list"]:
+    found = [n for n, b in state["open"].items() if b == [repo, opt("--source-branch")]]
+    print(json.dumps([{"iid": n} for n in found]))
+elif args[:2] in (["pr", "create"], ["mr", "create"]):
+    number = str(len(state["calls"]))
+    state["open"][number] = [repo, opt("--head") if tool == "gh" else opt("--source-branch")]
+    print(f"https://forge.invalid/{tool}/{number}")
+state_file.write_text(json.dumps(state))
+'''
+
+
+def forge_stubs(root: Path) -> tuple[Path, Path]:
+    """(a folder holding `gh` and `glab` stubs, their state file): put the folder first on PATH
+    and FORGE_STATE=state; the stubs record every call and keep each repository's open requests
+    (FORGE_FAIL="pr create" makes that call fail)."""
+    bin_dir = root / "forge-bin"
+    bin_dir.mkdir()
+    for tool in ("gh", "glab"):
+        path = bin_dir / tool
+        path.write_text(FORGE_STUB.replace("PYTHON", sys.executable), encoding="utf-8")
+        path.chmod(0o755)
+    return bin_dir, root / "forge.json"

@@ -152,15 +152,28 @@ def _check(raw: Any, where: str) -> CheckConfig:
     )
 
 
+def _plain_data(value: Any) -> bool:
+    """What copier records as an answer: scalars, and lists and string-keyed mappings of them
+    (`type: yaml`/`json` answers, multiselect lists, lists of mappings), at any depth."""
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, list):
+        return all(_plain_data(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_data(v) for k, v in value.items())
+    return False
+
+
 def _answers(data: Any, where: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _fail("answers", "must be a mapping of question to answer", where)
     for key, value in data.items():
-        ok = isinstance(value, _SCALARS) or (
-            isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value)
-        )
-        if not isinstance(key, str) or not ok:
-            raise _fail(f"answers.{key}", "must be a scalar or a list of scalars", where)
+        if not isinstance(key, str) or not _plain_data(value):
+            raise _fail(
+                f"answers.{key}",
+                "must be a scalar, or a list or mapping of them (as copier records)",
+                where,
+            )
     return dict(data)
 
 

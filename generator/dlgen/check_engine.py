@@ -11,6 +11,7 @@ on every commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from dlgen import answers, check_facts, check_rules
@@ -20,8 +21,14 @@ from dlgen.errors import InputError
 from dlgen.findings import Finding, Ignore
 
 
-def check(project: Path, *, only: str | None = None) -> Report:
-    """Run every check (or `only="version"`) on the project at `project`.
+def check(
+    project: Path,
+    *,
+    only: str | None = None,
+    newest: Callable[[str], check_rules.Newest] | None = None,
+) -> Report:
+    """Run every check (or `only="version"`) on the project at `project`; `newest` gives the
+    newest release of a template by its recorded name (default: the bundled one's version).
 
     A git call that fails for another reason than a missing repository or branch raises
     ProcessError: the check could not run, which is not a finding.
@@ -30,7 +37,8 @@ def check(project: Path, *, only: str | None = None) -> Report:
         record = answers.load(project)
     except InputError as e:
         return Report(str(project), None, None, [dlg.bad_record(str(e))])
-    found = check_rules.version(record, check_facts.newest_bundled(record.template))
+    release = (newest or _bundled)(record.template)
+    found = check_rules.version(record, release)
     ignores: list[Ignore] = []
     if only != "version":
         found += check_rules.template_name(record)
@@ -41,3 +49,7 @@ def check(project: Path, *, only: str | None = None) -> Report:
 
 def _sorted(found: list[Finding]) -> list[Finding]:
     return sorted(found, key=lambda f: (f.path, f.id))
+
+
+def _bundled(template: str) -> check_rules.Newest:
+    return check_rules.Newest(check_facts.newest_bundled(template))

@@ -1,6 +1,6 @@
 """`dlgen check`'s gather step: every fact its rules judge, read once from git and the work tree.
 
-A clean project costs four git calls started at once (`githistory.check_calls`); more only when the
+A clean project costs five git calls started at once (`githistory.check_calls`); more only when the
 branch tip is not the render the record describes, when the render's policy differs from the
 record's, or when an owned file differs. The conflict-marker search reads only the files the
 merged render holds under the project (a template's size, not the repository's): the project's
@@ -32,6 +32,7 @@ class Facts:
     record: answers.Record
     repository: bool = True  # False: not inside a git work tree (nothing else is known)
     leftovers: tuple[str, ...] = ()  # tracked .rej/.orig files
+    unmerged: tuple[str, ...] = ()  # paths the index holds unmerged (a merge not resolved)
     branch: tuple[tuple[str, str, str, str], ...] | None = None  # its log; None: no branch
     render: str | None = None  # the render commit the project has merged, if any
     rendered: dict[str, str] = field(default_factory=dict)  # that render's files -> blob ids
@@ -55,10 +56,10 @@ def gather(project: Path, record: answers.Record) -> Facts:
     owned = [*record.policy.enforced, *record.policy.superset, answers.RECORD_NAME]
     present = [p for p in owned if (project / p).is_file()]
     calls = githistory.check_calls(ref(record.branch), present)
-    leftovers, log, tree, *hashed = git.git_parallel(calls, project)
+    leftovers, unmerged, log, tree, *hashed = git.git_parallel(calls, project)
     if leftovers.returncode and not _in_work_tree(project):
         return Facts(record, repository=False)
-    for done in (leftovers, log, *hashed):
+    for done in (leftovers, unmerged, log, *hashed):
         if done.returncode:
             raise ProcessError(done.args, done.returncode, done.stdout, done.stderr)
     current = dict(zip(present, hashed[0].stdout.split(), strict=True)) if hashed else {}
@@ -83,6 +84,7 @@ def gather(project: Path, record: answers.Record) -> Facts:
     return Facts(
         record,
         leftovers=tuple(p for p in leftovers.stdout.split("\0") if p),
+        unmerged=tuple(sorted({e.partition("\t")[2] for e in unmerged.stdout.split("\0") if e})),
         branch=tuple(githistory.log_entries(branch_log)) if branch_log else None,
         render=tip,
         rendered=rendered,

@@ -5,6 +5,8 @@ catalog in `findings`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from dlgen import answers, sources, versions
 from dlgen import findings as dlg
 from dlgen.check_facts import Facts
@@ -22,17 +24,28 @@ def template_name(record: answers.Record) -> list[Finding]:
     return [dlg.unknown_template(name, sources.bundled_names())]
 
 
-def version(record: answers.Record, newest_bundled: str | None) -> list[Finding]:
-    """The recorded template version against min_version and max_lag (project over template);
-    `newest_bundled`: the version this dlgen bundles of the record's template, if any."""
+@dataclass(frozen=True)
+class Newest:
+    """The newest release of a template visible here: its version, and its policy when it was
+    read (a clone's newest tag), so that raising the floor reaches projects still on old ones."""
+
+    version: str | None
+    policy: answers.Policy | None = None
+
+
+def version(record: answers.Record, newest_release: Newest) -> list[Finding]:
+    """The recorded template version against min_version and max_lag (project over template;
+    the newest release's policy over the one the project is on, when it is known)."""
     recorded = versions.parse(record.template_version)
     if recorded is None:
         return []
     found: list[Finding] = []
-    minimum = record.check.min_version or record.policy.min_version
+    policy = newest_release.policy or record.policy
+    minimum = record.check.min_version or policy.min_version
     if minimum and (floor := versions.parse(minimum)) and recorded < floor:
         found.append(dlg.below_minimum(record.template_version, minimum))
-    max_lag = record.check.max_lag if record.check.max_lag is not None else record.policy.max_lag
+    max_lag = record.check.max_lag if record.check.max_lag is not None else policy.max_lag
+    newest_bundled = newest_release.version
     newest = versions.parse(newest_bundled) if newest_bundled else None
     if max_lag is not None and newest and versions.lag(recorded, newest) > max_lag:
         found.append(dlg.lagging(record.template_version, versions.shown(newest), max_lag))
@@ -47,6 +60,7 @@ def repository(facts: Facts) -> tuple[list[Finding], list[Ignore]]:
     if not facts.repository:
         return [dlg.not_a_repository()], []
     found, ignores = markers(facts)
+    found += [dlg.unresolved(p) for p in facts.unmerged]
     found += leftovers(facts)
     found += branch(facts)
     found += unreadable(facts)
@@ -80,8 +94,14 @@ def unreadable(facts: Facts) -> list[Finding]:
 
 
 def leftovers(facts: Facts) -> list[Finding]:
-    """.rej and .orig files tracked in the project."""
-    return [dlg.merge_leftover(p) for p in facts.leftovers]
+    """.rej, .orig and .dlgen-new files tracked in the project; a roll-out's notes on paths left
+    unresolved without markers (`PATH.dlgen-unresolved`)."""
+    return [
+        dlg.unresolved(p.removesuffix(".dlgen-unresolved"), note=p)
+        if p.endswith(".dlgen-unresolved")
+        else dlg.merge_leftover(p)
+        for p in facts.leftovers
+    ]
 
 
 def branch(facts: Facts) -> list[Finding]:

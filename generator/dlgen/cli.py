@@ -5,75 +5,23 @@ Help texts live in `cli_help`; `main` reports errors through `console.fail`, as 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
 from dlgen import __version__
 from dlgen.cli_help import EPILOGS, TOP_EPILOG, Group
+from dlgen.cli_options import (
+    PATH_TYPE,
+    data_option,
+    flavour_option,
+    format_option,
+    parse_data,
+    project_argument,
+    trust_option,
+)
 from dlgen.console import fail, note, out
 from dlgen.errors import EXIT_FINDINGS, InputError
 from dlgen.signals import Signalled
-
-_PATH = click.Path()  # a str: pathlib costs start-up time that --help and --version never need
-_data = click.option(
-    "--data",
-    "-d",
-    "data",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Answer a question (repeatable).",
-)
-_project = click.argument("path", type=_PATH, default=".", required=False)
-
-
-def _format(*more: str) -> Callable[[Any], Any]:
-    """`--format text|json[|more]`, as every reporting command spells it."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "json", *more]),
-        default="text",
-        show_default=True,
-        help="Output format.",
-    )
-
-
-_trust = click.option(
-    "--trust",
-    is_flag=True,
-    help="Allow an external template's tasks, extensions and hooks "
-    "(copier's settings.yml `trust` list is honoured too).",
-)
-_flavour = click.option(
-    "--flavour",
-    type=click.Choice(["copier", "cookiecutter"]),
-    help="For a template with both copier.yml and cookiecutter.json (default: copier).",
-)
-
-
-def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str, Any]:
-    """--data-file, then --data KEY=VALUE pairs on top (answers stay literal strings)."""
-    data: dict[str, Any] = {}
-    if data_file is not None:
-        from pathlib import Path
-
-        import yaml
-
-        try:
-            loaded = yaml.safe_load(Path(data_file).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as e:
-            raise InputError(f"cannot read --data-file {data_file}: {e}") from e
-        if not isinstance(loaded, dict):
-            raise InputError(f"--data-file {data_file} must hold a mapping of KEY: VALUE")
-        data.update(loaded)
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--data {pair!r} is not KEY=VALUE")
-        data[key.strip()] = value
-    return data
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=TOP_EPILOG)
@@ -84,7 +32,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command(epilog=EPILOGS["new"])
-@click.argument("path", type=_PATH)
+@click.argument("path", type=PATH_TYPE)
 @click.option(
     "--template",
     "-t",
@@ -92,18 +40,18 @@ def cli(debug: bool) -> None:
     help="Bundled name, directory or git URL.  [default: the --data-file project's template, "
     "else dl-project]",
 )
-@_data
+@data_option
 @click.option(
     "--data-file",
-    type=_PATH,
+    type=PATH_TYPE,
     help="YAML answers: KEY: VALUE, or another project's .dlgen.yml or .copier-answers.yml "
     "(its template and answers; project and package name come from PATH).",
 )
 @click.option("--defaults", is_flag=True, help="Use defaults for unanswered questions.")
-@_trust
+@trust_option
 @click.option("--no-git", is_flag=True, help="Do not create a git repository.")
 @click.option("--no-hooks", is_flag=True, help="Do not run `pre-commit install`.")
-@_flavour
+@flavour_option
 @click.option("--pretend", is_flag=True, help="List the files it would write; write nothing.")
 def new(
     path: str,
@@ -156,7 +104,7 @@ def new(
 
 @cli.command(epilog=EPILOGS["templates"])
 @click.argument("template", required=False, metavar="[T]")
-@_format()
+@format_option()
 def templates(template: str | None, fmt: str) -> int:
     """List templates, or show T's questions.
 
@@ -180,24 +128,33 @@ def templates(template: str | None, fmt: str) -> int:
 
 
 @cli.command(epilog=EPILOGS["check"])
-@_project
-@_format()
+@project_argument
+@format_option()
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
-def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
+@click.option(
+    "--template",
+    "-t",
+    "clones",
+    multiple=True,
+    metavar="[SOURCE=]CLONE",
+    help="A local clone of the project's git template: its newest tag's min_version and max_lag "
+    "apply (repeatable).",
+)
+def check(path: str, fmt: str, strict: bool, only: str | None, clones: tuple[str, ...]) -> int:
     """Check that the project at PATH still honours its template (read-only, offline).
 
     Every honoured `check.ignore` entry is listed with its reason, so CI logs show it.
     """
     from dlgen.check import run
 
-    text, code = run(path, fmt=fmt, strict=strict, only=only)
+    text, code = run(path, fmt=fmt, strict=strict, only=only, clones=clones)
     out(text)
     return code
 
 
 @cli.command(epilog=EPILOGS["status"])
-@click.argument("paths", nargs=-1, type=_PATH, metavar="[PATH]...")
+@click.argument("paths", nargs=-1, type=PATH_TYPE, metavar="[PATH]...")
 @click.option(
     "--depth",
     type=click.IntRange(min=0),
@@ -213,13 +170,21 @@ def check(path: str, fmt: str, strict: bool, only: str | None) -> int:
     metavar="[SOURCE=]CLONE",
     help="A local clone of a git template: its newest tag is the newest version (repeatable).",
 )
-@_format("markdown")
+@format_option("markdown")
 @click.option("--strict", is_flag=True, help="Warnings fail a project, as in `check --strict`.")
 @click.option(
     "--exit-code",
     is_flag=True,
-    help="Exit 1 when a project fails its check, has conflicts or an update in progress.",
+    help="Exit 1 when a project fails its check, has conflicts or an update in progress "
+    "(with --preview: would conflict, or cannot be previewed).",
 )
+@click.option(
+    "--preview",
+    metavar="REF",
+    help="Rehearse a release: what updating each project to the template's REF (a tag, branch "
+    "or commit, e.g. HEAD of the --template clone) would do; nothing written.",
+)
+@trust_option
 def status(
     paths: tuple[str, ...],
     depth: int,
@@ -227,6 +192,8 @@ def status(
     fmt: str,
     strict: bool,
     exit_code: bool,
+    preview: str | None,
+    trust: bool,
 ) -> int:
     """The fleet view: many projects, worst first.
 
@@ -235,6 +202,14 @@ def status(
     Exit 0, or with --exit-code 1 when a project fails; 2 for a PATH or --template that is not a
     directory.
     """
+    if preview is not None:
+        from dlgen.status import preview as run_preview
+
+        if fmt == "markdown":
+            raise InputError("--preview reports as text or json, not markdown")
+        rehearsal = run_preview(paths or (".",), preview, depth=depth, clones=clones, trust=trust)
+        out(rehearsal.render(fmt))
+        return rehearsal.exit_code() if exit_code else 0
     from dlgen.status import status as run_status
 
     report = run_status(paths or (".",), depth=depth, clones=clones)
@@ -243,12 +218,12 @@ def status(
 
 
 @cli.command(epilog=EPILOGS["update"])
-@_project
+@project_argument
 @click.option("--to", metavar="REF", help="Template version (git ref) to update to.")
-@_data
+@data_option
 @click.option("--dry-run", is_flag=True, help="Show what would change and conflict; touch nothing.")
 @click.option("--abort", is_flag=True, help="Undo an update in progress.")
-@_trust
+@trust_option
 @click.option("--defaults", is_flag=True, help="Take the default of every new question.")
 @click.option(
     "--template",
@@ -256,6 +231,7 @@ def status(
     metavar="PATH|URL",
     help="Point the project at a moved or mirrored template (it must hold the recorded version).",
 )
+@format_option()
 def update(
     path: str,
     to: str | None,
@@ -265,6 +241,7 @@ def update(
     trust: bool,
     defaults: bool,
     template: str | None,
+    fmt: str,
 ) -> int:
     """Update the project at PATH to a newer template version by a real git merge."""
     from pathlib import Path
@@ -281,13 +258,63 @@ def update(
         defaults=defaults,
         template=template,
     )
-    for line in result.lines():
-        out(line)
+    if fmt == "json":
+        import dataclasses
+        import json
+
+        report = {"exit_code": result.exit_code, **dataclasses.asdict(result)}
+        out(json.dumps(report, indent=2, default=str))
+    else:
+        for line in result.lines():
+            out(line)
     return result.exit_code
 
 
+@cli.command(epilog=EPILOGS["rollout"])
+@click.argument("paths", nargs=-1, type=PATH_TYPE, metavar="[PATH]...")
+@click.option(
+    "--provider",
+    type=click.Choice(["github", "gitlab"]),
+    required=True,
+    help="Where the requests go: `gh pr` (GitHub) or `glab mr` (GitLab), with their own login.",
+)
+@click.option(
+    "--to", metavar="REF", help="Template version (git ref) to roll out [default: newest]."
+)
+@click.option("--base", metavar="BRANCH", help="The branch requests merge into [default: HEAD's].")
+@click.option("--remote", default="origin", show_default=True, help="The remote to push to.")
+@trust_option
+@format_option()
+def rollout(
+    paths: tuple[str, ...],
+    provider: str,
+    to: str | None,
+    base: str | None,
+    remote: str,
+    trust: bool,
+    fmt: str,
+) -> int:
+    """Roll a template release out: one branch and one pull/merge request per project.
+
+    For each project at PATH (default .), a clean clone: `dlgen update --defaults` on the branch
+    dlgen/sync (dlgen/syncs/<path> in a monorepo), committed with its conflicts for review (a
+    note beside each path left without markers; `dlgen check` fails until all are resolved),
+    pushed with the template branch, and the request opened, or refreshed while it is open:
+    branch force-pushed, title and body rewritten. New questions take their defaults; the
+    body lists them, the unresolved paths and the release's CHANGELOG section. A branch a person
+    has committed on is left alone. Every project is attempted; the clone ends where it was.
+    """
+    from dlgen import rollout as run
+
+    outcomes = run.rollout(
+        paths or (".",), run.Options(provider, to=to, base=base, remote=remote, trust=trust)
+    )
+    out(run.as_json(outcomes) if fmt == "json" else run.text(outcomes))
+    return run.exit_code(outcomes)
+
+
 @cli.command(epilog=EPILOGS["adopt"])
-@_project
+@project_argument
 @click.option(
     "--template",
     "-t",
@@ -295,9 +322,9 @@ def update(
     metavar="NAME|PATH|URL[@REF]",
     help="The template (and version) the project corresponds to.",
 )
-@_data
-@_trust
-@_flavour
+@data_option
+@trust_option
+@flavour_option
 def adopt(
     path: str, template: str | None, data: tuple[str, ...], trust: bool, flavour: str | None
 ) -> int:
@@ -315,7 +342,7 @@ def adopt(
 
 
 @cli.command(epilog=EPILOGS["diff"])
-@_project
+@project_argument
 @click.option("--stat", is_flag=True, help="Summary of changes per file.")
 @click.option("--name-only", is_flag=True, help="Only the changed paths (with their status).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when there are deviations (as git diff).")
@@ -331,9 +358,9 @@ def diff(path: str, stat: bool, name_only: bool, exit_code: bool) -> int:
 
 
 @cli.command("merge-file", epilog=EPILOGS["merge-file"])
-@click.argument("base", type=_PATH)
-@click.argument("ours", type=_PATH)
-@click.argument("theirs", type=_PATH)
+@click.argument("base", type=PATH_TYPE)
+@click.argument("ours", type=PATH_TYPE)
+@click.argument("theirs", type=PATH_TYPE)
 @click.argument("name", required=False)
 @click.option("--marker-size", type=click.IntRange(1, 100), default=7, help="git's %L.")
 def merge_file(base: str, ours: str, theirs: str, name: str | None, marker_size: int) -> int:

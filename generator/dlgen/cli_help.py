@@ -75,14 +75,22 @@ EPILOGS = {
         {2: "invalid input: T is not a template"},
     ),
     "check": _epilog(
-        ["dlgen check", "dlgen check ../acme-vision --format json --strict"],
+        [
+            "dlgen check",
+            "dlgen check ../acme-vision --format json --strict",
+            "dlgen check --only version --template ~/company-template   # the newest policy",
+        ],
         {
             1: "findings: errors, or warnings with --strict",
             70: "internal error: the check could not run (a git call failed) or a dlgen bug",
         },
     ),
     "status": _epilog(
-        ["dlgen status ~/src", "dlgen status services --depth 2 --format markdown"],
+        [
+            "dlgen status ~/src",
+            "dlgen status services --depth 2 --format markdown",
+            "dlgen status ~/fleet --template ~/company-template --preview HEAD   # rehearse",
+        ],
         {
             1: "with --exit-code: a project fails, has conflicts or an update in progress",
             2: "invalid input: a PATH or --template that is not a directory",
@@ -93,11 +101,26 @@ EPILOGS = {
             "dlgen update --dry-run",
             "dlgen update --to v2 --data tracker=mlflow",
             "dlgen update --abort",
+            "dlgen update --dry-run --to v3 --format json   # incl. new questions and defaults",
         ],
         {
             1: "template error, or a failed step",
             3: "refused: dirty tree, merge in progress, no template branch",
             4: "the merge left conflicts: resolve them and commit, or --abort",
+        },
+    ),
+    "rollout": _epilog(
+        [
+            "dlgen rollout --provider github          # the template-sync workflow's step",
+            "dlgen rollout --provider gitlab --base main",
+            "dlgen rollout --provider github --to v3 clones/*   # by hand, over many clones",
+            "dlgen rollout --provider github --format json",
+        ],
+        {
+            0: "ok: every project opened, refreshed, unchanged, kept or up to date",
+            1: "a project's step failed (dlgen update, git push, gh/glab): its row says which",
+            2: "invalid input: not a project, a detached HEAD without --base, a bad --to",
+            3: "refused: a clone with uncommitted changes or an operation in progress",
         },
     ),
     "merge-file": _epilog(

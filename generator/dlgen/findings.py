@@ -114,6 +114,17 @@ def merge_leftover(path: str) -> Finding:
     return Finding("DLG008", ERROR, path, "merge leftover is tracked", fix)
 
 
+def unresolved(path: str, *, note: str | None = None) -> Finding:
+    """DLG017: a template update left `path` unresolved: unmerged in the index (markers or not:
+    a file edited here and deleted by the template has none), or committed by a roll-out with
+    its `note` (`PATH.dlgen-unresolved`) beside it."""
+    if note is None:
+        fix = "resolve it, then `git add` (or `git rm`) the path"
+        return Finding("DLG017", ERROR, path, "unmerged: a conflict not resolved", fix)
+    fix = f"keep, change or `git rm` {path} (the note says why), then `git rm {note}`"
+    return Finding("DLG017", ERROR, path, "left unresolved by a template update", fix)
+
+
 def impure_commit(sha: str, why: str, branch: str) -> Finding:
     """DLG009: a commit on the template branch is not a pristine render (`why` says how)."""
     fix = (

@@ -226,3 +226,9 @@ def remote_urls(cwd: Path) -> list[str]:
 def clone_no_checkout(url: str, dst: Path) -> None:
     """Clone `url` into `dst` without a work tree checkout (the export reads the commit)."""
     git(["clone", "--quiet", "--no-checkout", "--", url, str(dst)], dst.parent)
+
+
+def push(remote: str, refspecs: Sequence[str], cwd: Path) -> None:
+    """Push `refspecs` to `remote` all or none (`--atomic`), never a git prompt; git's refusal
+    is a ProcessError with its line."""
+    git(["push", "--quiet", "--atomic", "--porcelain", remote, *refspecs], cwd)

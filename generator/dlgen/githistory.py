@@ -111,10 +111,12 @@ def first_commit(args: Sequence[str], cwd: Path) -> tuple[str, int, str] | None:
 
 def check_calls(branch_ref: str, present: Sequence[str]) -> list[list[str]]:
     """`dlgen check`'s first git calls, independent so that they start at once (`git_parallel`):
-    tracked merge leftovers, the template branch's log, the files of its tip under the current
+    tracked merge leftovers (a roll-out's side files and notes too), unmerged paths under the
+    current directory, the template branch's log, the files of its tip under the current
     directory, and the work tree's blob ids of `present` (filters applied, as `git add` would)."""
     return [
-        ["ls-files", "-z", "--", "*.rej", "*.orig"],
+        ["ls-files", "-z", "--", "*.rej", "*.orig", "*.dlgen-new", "*.dlgen-unresolved"],
+        ["ls-files", "--unmerged", "-z", "--", "."],
         ["log", "--ignore-missing", "-z", RENDER_LOG, branch_ref, "--"],
         ["ls-tree", "-r", "-z", "-l", branch_ref],
         *([["hash-object", "--", *present]] if present else []),

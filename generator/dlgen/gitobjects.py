@@ -115,6 +115,15 @@ def diff_trees(a: str, b: str, cwd: Path, *, renames: bool = True) -> list[Chang
     return out
 
 
+def numstat(a: str, b: str, path: str, cwd: Path) -> tuple[int, int] | None:
+    """(lines added, lines removed) in `path` from tree-ish `a` to `b`; None for a binary file."""
+    args = ["diff-tree", "-r", "--numstat", "--no-renames", "--no-commit-id", a, b, "--", path]
+    out = git(args, cwd, env={"GIT_LITERAL_PATHSPECS": "1"}).split("\t")
+    if len(out) < 3 or out[0] == "-":
+        return None
+    return int(out[0]), int(out[1])
+
+
 def list_files(rev: str, cwd: Path, paths: Sequence[str] = ()) -> list[str]:
     """The file paths in the tree of `rev` (all, or those among `paths`)."""
     args = ["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--", *paths]

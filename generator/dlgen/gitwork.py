@@ -187,6 +187,59 @@ def hash_objects(paths: Sequence[str], cwd: Path) -> list[str]:
     return git(["hash-object", "--", *paths], cwd).split() if paths else []
 
 
+def index_tree(cwd: Path) -> str:
+    """The index written as a tree (`git write-tree`; no unmerged entry may be there)."""
+    return git(["write-tree"], cwd).strip()
+
+
+def stage_work_tree(under: str, cwd: Path, *, keep_out: Sequence[str] = ()) -> None:
+    """Stage what the work tree changed under `under` beyond the index (new, changed and
+    deleted files; not ignored ones, nor `keep_out`); unmerged paths stay unmerged."""
+    tracked = nul_split(git(["diff-files", "--name-only", "-z", "--", under or "."], cwd))
+    unmerged = set(unmerged_paths(cwd))
+    new = nul_split(git(["ls-files", "-o", "--exclude-standard", "-z", "--", under or "."], cwd))
+    paths = [p for p in tracked if p not in unmerged] + [p for p in new if p not in keep_out]
+    if paths:
+        proc.run(
+            ["git", "add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul"],
+            cwd=cwd,
+            env=env_for({"GIT_LITERAL_PATHSPECS": "1"}),
+            stdin="\0".join(paths) + "\0",
+        )
+
+
+def current_branch(cwd: Path) -> str | None:
+    """The branch HEAD is on (`main`), or None when HEAD is detached (a CI checkout)."""
+    out = git(["symbolic-ref", "-q", "--short", "HEAD"], cwd, check=False).strip()
+    return out or None
+
+
+def switch_new(branch: str, start: str, cwd: Path) -> None:
+    """Check out `branch`, created (or reset) at `start`: `git switch -C` (a clean tree)."""
+    git(["switch", "--quiet", "--no-guess", "-C", branch, start], cwd)
+
+
+def switch_back(to: str, cwd: Path) -> None:
+    """Check out branch `to`, or detach at commit `to` when it names no branch."""
+    if git_rc(["show-ref", "--verify", "--quiet", f"refs/heads/{to}"], cwd) == 0:
+        git(["switch", "--quiet", to], cwd)
+    else:
+        git(["switch", "--quiet", "--detach", to], cwd)
+
+
+def stage_everything(cwd: Path) -> None:
+    """Stage every change and untracked file under `cwd`, conflicted paths as they stand
+    (their markers included): what a roll-out commits for review."""
+    git(["add", "--all", "--", "."], cwd)
+
+
+def commit_message_file(message: Path, cwd: Path) -> str:
+    """Commit the index with the message in `message` kept as it is (trailers included), hooks
+    skipped; the new commit's id."""
+    git(["commit", "--quiet", "--no-verify", "--cleanup=verbatim", "-F", str(message)], cwd)
+    return git(["rev-parse", "HEAD"], cwd).strip()
+
+
 def merge_file_lines(
     ours: Path, base: Path, theirs: Path, marker_size: int = 7
 ) -> tuple[bytes, bool]:

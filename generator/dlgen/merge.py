@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from dlgen import (
@@ -19,11 +19,11 @@ from dlgen import (
     gitobjects,
     gitwork,
     journal,
-    lifecycle,
-    sources,
+    migrations,
     template_branch,
 )
 from dlgen.errors import StepError, UnsafeStateError
+from dlgen.migrations import Migration
 from dlgen.project import Project
 
 
@@ -113,15 +113,23 @@ def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, Collectio
 
 
 def start_merge(
-    proj: Project, new: str, change: str, touched: list[str], renames: list[tuple[str, str]]
-) -> None:
-    """Save what --abort restores (the paths the merge writes first), move the branch, apply
-    the change uncommitted; the commit message names the render, for the next update.
+    proj: Project,
+    new: str,
+    change: str,
+    touched: list[str],
+    renames: list[tuple[str, str]],
+    planned: Sequence[Migration] = (),
+) -> str:
+    """Save what --abort restores (the paths the merge writes first), move the branch, run the
+    `before` migrations, make the case-only `renames`, apply the change uncommitted; the commit
+    message names the render, for the next update. Returns what the change was applied onto:
+    HEAD, or the tree the `before` migrations left.
 
     git's refusal (a lock, an unexpected state) is an error, never a silent no-op.
     """
     journal.begin(proj, new)
     journal.remember(proj.top, proj.record.branch, [proj.record_path, *touched])
+    base = _before_migrations(proj, planned)
     for old, renamed in renames:
         gitwork.move(old, renamed, proj.top)
     applied = gitwork.apply_for_review(change, proj.top)
@@ -129,6 +137,36 @@ def start_merge(
     if applied.returncode != 0 and not conflicted:
         raise StepError("git cherry-pick", git.message_of(applied.stderr, applied.stdout))
     git.git_path(proj.top, "MERGE_MSG").write_text(update_message(proj, new), encoding="utf-8")
+    return base
+
+
+def _before_migrations(proj: Project, planned: Sequence[Migration]) -> str:
+    """Run the `before` migrations in the project as it is before the merge (copier's order),
+    and stage what they changed: the change is applied onto the index (`cherry-pick
+    --no-commit` needs no clean index), so the update's one commit holds both."""
+    if not any(m.stage == "before" for m in planned):
+        return "HEAD"
+    branch = proj.record.branch
+    journal.remember(proj.top, branch, [proj.prefix + "."])  # until its paths are known: all
+    migrations.run(planned, "before", proj.root)
+    journal.remember(proj.top, branch, gitwork.changed_paths(proj.top, proj.prefix))
+    gitwork.stage_work_tree(proj.prefix, proj.top)
+    return gitwork.index_tree(proj.top)
+
+
+def keep_create_only(proj: Project, kept: Sequence[str], base: str = "HEAD") -> None:
+    """The project's copy of each create-only file it already had, whatever the change did to
+    it: restored from `base`, what the change was applied onto (a conflict there resolved as
+    the project's; a `before` migration's edit kept), or kept deleted."""
+    if not kept:
+        return
+    held = gitobjects.object_types(base, list(kept), proj.top)
+    gitwork.checkout_paths(base, [p for p in kept if held[p] is not None], proj.top)
+    index = set(gitwork.staged_paths("HEAD", proj.top))
+    for path in kept:
+        if held[path] is None and path in index:
+            gitwork.untrack(path, proj.top)
+            (proj.top / path).unlink(missing_ok=True)
 
 
 def case_renames(proj: Project, new: str) -> list[tuple[str, str]]:
@@ -202,26 +240,20 @@ def settle(proj: Project) -> tuple[list[str], list[str]]:
     return deleted, sides
 
 
-def run_migrations(proj: Project, record: answers.Record) -> None:
-    """Version-gated migrations of a bundled template, once, in the project, after the merge.
-
-    What a migration changed is noted so that --abort (or a failure) undoes it with the merge.
-    """
-    if record.template not in sources.bundled_names():
-        return
-    if lifecycle.load(record.template, "migrate") is None:
+def run_migrations(proj: Project, planned: Sequence[Migration]) -> None:
+    """The template's tasks, then the `after` migrations (copier's order), once, in the project,
+    after the merge; what they changed is noted first (so --abort or a failure undoes it with
+    the merge), then staged with the merge (conflicted paths stay for the user to resolve, side
+    files stay out)."""
+    if not any(m.stage in ("task", "after") for m in planned):
         return
     branch = proj.record.branch
     journal.remember(proj.top, branch, [proj.prefix + "."])  # until its paths are known: all
-    lifecycle.run(
-        record.template,
-        "migrate",
-        project=proj.root,
-        old_version=proj.record.template_version,
-        new_version=record.template_version,
-        answers=record.answers,
-    )
+    migrations.run(planned, "task", proj.root)
+    migrations.run(planned, "after", proj.root)
     journal.remember(proj.top, branch, gitwork.changed_paths(proj.top, proj.prefix))
+    sides = [p for p in journal.remembered(proj.top, branch) if p.endswith(SIDE)]
+    gitwork.stage_work_tree(proj.prefix, proj.top, keep_out=sides)
 
 
 def write_record(proj: Project, record: answers.Record) -> None:

@@ -121,7 +121,7 @@ def collect_answers(
             notes.append(f"{source.spec} does not ask {', '.join(dropped)}: not replayed")
         if given.version and not pinned and given.version != source.version:
             notes.append(f"the record has {source.spec} {given.version}; using {source.version}")
-    wanted = initial_data(dst, wanted, tpl.names)
+    wanted = initial_data(dst, wanted, tpl.names, bundled=source.bundled)
     if given.replay and "package_name" in tpl.names and "package_name" not in wanted:
         wanted["package_name"] = names.package_name(wanted["project_name"])
     return wanted, notes
@@ -213,7 +213,7 @@ def _generate(
             flavour=flavour,
             user_defaults=user_defaults,
         )
-        if "package_name" in rendered.answers:
+        if source.bundled and "package_name" in rendered.answers:
             names.check_package_name(str(rendered.answers["package_name"]))
         record = answers.from_render(source, rendered, dst)
         answers.save(out, record)
@@ -224,6 +224,8 @@ def _generate(
         notes = hook_notes(hooks) if git_init and install_hooks else []
     _move_into_place(out, dst)
     steps = [str(s) for s in rendered.meta.get("next_steps", [])]
+    if git_init:  # CI's `dlgen check` and every later update read the template branch
+        steps.append(f"git push -u origin HEAD {record.branch}  # once a remote exists")
     return NewResult(dst, source.spec, record.template_version, steps, notes)
 
 
@@ -244,14 +246,23 @@ def check_destination(path: Path) -> Path:
     return Path(os.path.normpath(dst))
 
 
-def initial_data(dst: Path, data: Mapping[str, Any], asked: tuple[str, ...]) -> dict[str, Any]:
+def initial_data(
+    dst: Path, data: Mapping[str, Any], asked: tuple[str, ...], *, bundled: bool = True
+) -> dict[str, Any]:
     """The user's answers, plus project_name from the directory when the template asks for one.
 
-    Names are validated here, before anything is written.
+    Names are validated here, before anything is written: the directory's name where it
+    becomes the project name; the project and package names only for a bundled template
+    (another template's variables follow its own rules: cookiecutter-pypackage's project_name
+    is "Python Boilerplate").
     """
     out = dict(data)
-    if "project_name" in asked or "project_name" in out:
-        out["project_name"] = names.check_project_name(str(out.get("project_name", dst.name)))
+    if "project_name" in asked and "project_name" not in out:
+        out["project_name"] = names.check_project_name(dst.name)
+    if not bundled:
+        return out
+    if "project_name" in out:
+        out["project_name"] = names.check_project_name(str(out["project_name"]))
     if "package_name" in out:
         names.check_package_name(str(out["package_name"]))
     elif "package_name" in asked and "project_name" in out:

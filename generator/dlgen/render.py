@@ -32,6 +32,8 @@ class Rendered:
     defaulted: tuple[str, ...] = ()  # questions answered by their default, not by `data`
     skip_if_exists: tuple[str, ...] = ()  # rendered files copier's `_skip_if_exists` matches
     flavour: str | None = None  # the flavour used, when the template has both
+    context: dict[str, Any] | None = None  # every question's value, hidden and secret ones too
+    # (what copier renders tasks and migrations with; never recorded)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -215,6 +217,7 @@ def render(
     flavour: str | None = None,
     user_defaults: Mapping[str, Any] | None = None,
     skip_tasks: bool = False,
+    context: Mapping[str, Any] | None = None,
 ) -> Rendered:
     """Render `source` (copier or cookiecutter) with `data` into `dst` (absent, or holding .git).
 
@@ -224,7 +227,8 @@ def render(
     template's tasks, Jinja extensions and cookiecutter hooks. `flavour` picks copier or
     cookiecutter for a template that has both (default: copier). `user_defaults` replace
     copier's defaults (shown at the prompt, recorded as answers); `skip_tasks` skips every copier
-    task and cookiecutter hook (--pretend).
+    task and cookiecutter hook (--pretend). `context` adds variables that are no answers (the
+    last answers of questions a template no longer asks, as copier keeps them).
     """
     tpl = Template.load(source.path, flavour)
     chosen = tpl.flavour if len(tpl.flavours) > 1 else None
@@ -245,7 +249,7 @@ def render(
         _run_copy,
         source,
         dst,
-        data,
+        {**(context or {}), **data},
         defaults=defaults,
         user_defaults=user_defaults,
         skip_tasks=skip_tasks,
@@ -275,7 +279,8 @@ def render(
     defaulted = tuple(k for k in answers if k not in data and k in worker.answers.user)
     raw = worker.template.config_data.get("dlgen")
     meta = dict(raw) if isinstance(raw, dict) else {}
-    return Rendered(answers, meta, defaulted, skipped, chosen)
+    context = {k: combined[k] for k in questions if k in combined}
+    return Rendered(answers, meta, defaulted, skipped, chosen, context)
 
 
 def _run_copy(

@@ -7,11 +7,11 @@ copy. The result is a directory and its record, ready to be committed on the tem
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dlgen import answers, githistory, gitobjects, sources, template_branch
+from dlgen import answers, githistory, gitobjects, migrations, sources, template_branch
 from dlgen.errors import InputError, ProcessError
 from dlgen.project import Project
 from dlgen.template import Template
@@ -26,7 +26,8 @@ def render_target(
     trust: bool = False,
     defaults: bool = False,
     template: str | None = None,
-) -> answers.Record:
+    template_copy: Path | None = None,
+) -> Target:
     """Render the target version with the recorded answers (changed by `data`) into `dst`.
 
     `template` points the project at a moved or mirrored template (it must hold the recorded
@@ -36,7 +37,7 @@ def render_target(
     import shutil
     import sys
 
-    from dlgen.render import render
+    from dlgen.render import render, trusted_by_settings
 
     old = proj.record
     spec = old.template if template is None else _given_source(template)
@@ -56,6 +57,9 @@ def render_target(
             )
         kept = {k: v for k, v in old.answers.items() if k in tpl.names and k not in tpl.computed}
         given = {**kept, **data}
+        # copier keeps the last answers of questions the template no longer asks in the render
+        # context (a file may still depend on them); they leave the record
+        removed = {k: v for k, v in old.answers.items() if k not in tpl.names}
         rendered = render(
             source,
             dst,
@@ -63,6 +67,7 @@ def render_target(
             defaults=not interactive,
             trust=trust,
             flavour=old.flavour,
+            context=removed,
         )
         new_questions = [q for q in rendered.defaulted if q not in given]
         if new_questions and not defaults and flavour == "cookiecutter" and sys.stdin.isatty():
@@ -70,7 +75,7 @@ def render_target(
 
             given.update(cookiecutter_render.ask(source.path, new_questions, rendered.answers))
             shutil.rmtree(dst)
-            rendered = render(source, dst, given, trust=trust, flavour=old.flavour)
+            rendered = render(source, dst, given, trust=trust, flavour=old.flavour, context=removed)
         elif new_questions and not defaults and not interactive:
             q = new_questions[0]
             more = f" (and {len(new_questions) - 1} more)" if len(new_questions) > 1 else ""
@@ -80,12 +85,87 @@ def render_target(
                 "--defaults"
             )
         record = answers.from_render(source, rendered, proj.root)
-    return replace(
+        versions = (old.template_version, record.template_version)
+        context = {**removed, **(rendered.context or rendered.answers)}
+        # the commands may run the template's own scripts (`_copier_conf.src_path`) after the
+        # merge, when this export is gone: they get a copy that lives as long as the update
+        copy = template_copy or dst.parent / "template"
+        planned = plan_migrations(source, flavour, versions, context, proj.root, copy)
+        trusted = trust or not any(m.unsafe for m in planned) or trusted_by_settings(source.origin)
+    record = replace(
         record,
         template=old.template if template is None else record.template,
         branch=old.branch,
         flavour=old.flavour,
     )
+    return Target(record, planned, trusted)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The render of the target version: its record, and the migrations the step to it runs."""
+
+    record: answers.Record
+    migrations: list[migrations.Migration]
+    trusted: bool  # --trust, or copier's settings trust the template: its migrations may run
+
+
+def plan_migrations(
+    source: sources.Source,
+    flavour: str,
+    versions: tuple[str, str],
+    context: dict[str, Any],
+    root: Path,
+    copy: Path | None,
+) -> list[migrations.Migration]:
+    """The migrations the step `versions` (from, to) runs in the project at `root`, rendered with
+    `context`: the bundled template's hook, or a copier template's `_migrations` (of a git
+    template) and `_tasks` (run in the project after the merge, as copier runs them). With
+    `copy`, the template is copied there first (the commands run later, from that copy)."""
+    if source.bundled:
+        return migrations.bundled(source.name, versions, context)
+    if flavour != "copier" or not runs_commands(source.path):
+        return []
+    where = source.path
+    if copy is not None:
+        import shutil
+
+        shutil.copytree(source.path, copy, symlinks=True)
+        where = copy
+    # a plain directory has one version: no migration step, but its tasks run
+    found = migrations.plan(where, where, root, context, versions) if source.commit else []
+    return found + migrations.tasks(where, where, root, context, versions[1])
+
+
+def migrations_to(
+    project: Path, to: str | None = None, *, template: str | None = None
+) -> list[migrations.Migration]:
+    """The migrations (and copier tasks, stage "task") that `dlgen update [--to TO]
+    [--template T]` would run in the project at `project`, in order, without running them and
+    without writing anything (no render, no commit: for a preview over a fleet). Commands are
+    rendered with the recorded answers; a question the target adds has no answer there yet.
+    Each has `.stage`, `.shown` (the command as the update reports it) and `.unsafe` (needs
+    --trust)."""
+    from dlgen.project import locate
+
+    root = locate(project)[0]
+    record = answers.load(root)
+    spec = record.template if template is None else _given_source(template)
+    refuse_lost_template(spec, root)
+    with sources.resolve(spec, to, base=root) as source:
+        flavour = Template.load(source.path, record.flavour).flavour
+        versions = (record.template_version, source.version)
+        return plan_migrations(source, flavour, versions, dict(record.answers), root, None)
+
+
+def runs_commands(template_dir: Path) -> bool:
+    """Whether copier.yml may declare `_migrations` or `_tasks` (read cheaply, before YAML)."""
+    for name in ("copier.yml", "copier.yaml"):
+        path = template_dir / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            return "_migrations" in text or "_tasks" in text
+    return False
 
 
 def refuse_lost_template(spec: str, root: Path) -> None:
@@ -128,33 +208,67 @@ def check_holds_version(spec: str, old: answers.Record, root: Path) -> None:
         ) from e
 
 
-def carry_create_only(
-    proj: Project, record: answers.Record, render_dir: Path
-) -> tuple[list[str], dict[str, str]]:
-    """Create-only files keep the previous render's copy; a template change to one is announced
-    once: (the paths announced, path -> digest of what this version of the template renders).
+@dataclass(frozen=True)
+class Announcement:
+    """A create-only file the template changed: the project keeps its copy; this says how the
+    template's copy changed and where to see it."""
 
-    The render commit keeps those digests (its create-only trailer), so the next update
-    compares the template with itself, not with the carried copy (issue #16: announced again at
-    every later update). Renders without the trailer compare with the carried copy.
+    path: str  # in the project
+    added: int | None  # lines; None for a binary file
+    removed: int | None
+    old: str  # the render commits holding the template's two copies
+    new: str
+    repo_path: str  # in the repository
+
+    def line(self) -> str:
+        """`params.yaml (template: 2 lines added, 1 removed); see `git diff A B -- params.yaml``"""
+        if self.added is None or self.removed is None:
+            what = "binary file changed"
+        else:
+            what = f"{_lines(self.added)} added, {self.removed} removed"
+        return (
+            f"{self.path} (template: {what}); see "
+            f"`git diff {self.old[:12]} {self.new[:12]} -- {self.repo_path}`"
+        )
+
+
+def _lines(n: int) -> str:
+    return f"{n} line{'s' if n != 1 else ''}"
+
+
+def create_only_kept(proj: Project, record: answers.Record) -> list[str]:
+    """The create-only files (repository paths) the project already had from an earlier render:
+    its copy is its own, never merged over; a create-only file new in this version is created."""
+    paths = [proj.prefix + p for p in record.policy.create_only]
+    return gitobjects.list_files(proj.merged, proj.top, paths) if paths else []
+
+
+def announce_create_only(proj: Project, kept: list[str], new: str) -> list[Announcement]:
+    """The kept create-only files whose pristine render changed between the project's render and
+    `new`: each is announced once, at the update that brings the change.
+
+    A render made by an older dlgen holds the carried copy, and the digest of the template's
+    own rendering in its create-only trailer: that digest is the template's side there.
     """
     import hashlib
     import json
 
-    body = githistory.commit_body(proj.merged, proj.top) if record.policy.create_only else ""
-    before = json.loads(template_branch.trailer(body, template_branch.TRAILER_CREATE_ONLY) or "{}")
-    announced, rendered = [], {}
-    for path in record.policy.create_only:
-        new_file = render_dir / path
-        try:
-            old = gitobjects.show_file(proj.merged, proj.prefix + path, proj.top)
-        except ProcessError:
-            continue  # new in this version: rendered once, like any new file
-        if new_file.is_file():
-            rendered[path] = hashlib.sha256(new_file.read_bytes()).hexdigest()
-            was = before.get(path) or hashlib.sha256(old).hexdigest()
-            if rendered[path] != was:
-                announced.append(path)
-        new_file.parent.mkdir(parents=True, exist_ok=True)
-        new_file.write_bytes(old)
-    return announced, rendered
+    body = githistory.commit_body(proj.merged, proj.top) if kept else ""
+    digests = json.loads(template_branch.trailer(body, template_branch.TRAILER_CREATE_ONLY) or "{}")
+    changed = {c.path for c in gitobjects.diff_trees(proj.merged, new, proj.top, renames=False)}
+    found = []
+    for repo_path in kept:
+        path = repo_path.removeprefix(proj.prefix)
+        if path in digests:
+            try:
+                now = hashlib.sha256(gitobjects.show_file(new, repo_path, proj.top)).hexdigest()
+            except ProcessError:
+                now = ""  # the template no longer has it: a change
+            if now == digests[path]:
+                continue
+        elif repo_path not in changed:
+            continue
+        counts = gitobjects.numstat(proj.merged, new, repo_path, proj.top)
+        added, removed = counts if counts is not None else (None, None)
+        found.append(Announcement(path, added, removed, proj.merged, new, repo_path))
+    return found

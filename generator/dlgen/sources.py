@@ -47,11 +47,18 @@ class Source:
 
 
 def split_ref(spec: str) -> tuple[str, str | None]:
-    """`SOURCE@REF` -> (SOURCE, REF); an '@' inside user@host is not a ref."""
+    """`SOURCE@REF` -> (SOURCE, REF), split at the last '@' (a ref may hold '/': `@release/v3`).
+
+    An '@' of user@host is no ref: scp-like `git@host:path` (a ':' follows it) and a URL's
+    `scheme://user@host/...` (no path before it); nor is one in an existing directory's name.
+    """
     head, sep, tail = spec.rpartition("@")
-    if sep and head and tail and "/" not in tail and ":" not in tail:
-        return head, tail
-    return spec, None
+    if not (sep and head and tail) or ":" in tail or Path(spec).is_dir():
+        return spec, None
+    _scheme, colon, rest = head.partition("://")
+    if colon and "/" not in rest:  # `https://user@host/repo`: the '@' ends the user
+        return spec, None
+    return head, tail
 
 
 def is_url(spec: str) -> bool:
@@ -71,6 +78,13 @@ def _clone_error(e: ProcessError) -> str:
         if line.lower().startswith(("fatal:", "error:", "remote: repository not found")):
             return line
     return lines[0] if lines else str(e)
+
+
+def _is_tag(ref: str, repo: Path) -> bool:
+    """Whether `ref` names a tag of `repo`: recorded as it is. A branch or a commit id is
+    recorded as `git describe --tags` output (`v1.2-3-gabc1234`), as copier records `_commit`,
+    so a commit id is never read as a version number."""
+    return githistory.rev_parse(f"refs/tags/{ref}", repo) is not None
 
 
 @contextmanager
@@ -96,7 +110,7 @@ def _from_git(spec: str, url: str, ref: str | None, subdir: str = "") -> Iterato
         gitobjects.export_commit(clone, commit, export)
         if not (export / subdir).is_dir():
             raise InputError(f"template {spec!r} does not exist at {ref!r}")
-        version = ref if ref != "HEAD" else githistory.describe_tags(commit, clone)
+        version = ref if _is_tag(ref, clone) else githistory.describe_tags(commit, clone)
         name = Path(subdir or url.rstrip("/")).name.removesuffix(".git")
         origin = url if not Path(url).is_dir() else str(Path(url).resolve() / subdir)
         yield Source(spec, export / subdir, version, commit, False, name, origin.rstrip("/"))

@@ -15,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dlgen import answers, git, journal, sources
+from dlgen import answers, journal, rehearsal
 from dlgen.check_engine import check
 from dlgen.errors import DlgenError, InputError
 from dlgen.findings import ERROR, WARNING
+from dlgen.releases import Versions
 from dlgen.status_report import STATES, FleetReport, Row
-from dlgen.template import Template
 from dlgen.versions import lag as lag_of
 from dlgen.versions import parse as parse_version
 
@@ -70,72 +70,16 @@ def _scan(shown: str, path: Path, depth: int) -> list[_Found]:
     return [_Found(shown, path, False, f"{what} without {answers.RECORD_NAME}")]
 
 
-# --- the newest template version visible offline -------------------------------------------------
-
-
-def _normalize(spec: str) -> str:
-    """A URL or path as a comparable key: no git+ or file:// prefix, no trailing / or .git."""
-    spec = spec.removeprefix("git+")
-    if spec.startswith("file://"):
-        return str(Path(spec.removeprefix("file://")).resolve())
-    return spec.rstrip("/").removesuffix(".git")
-
-
-class Versions:
-    """The newest version of each template, from what this machine has: no network."""
-
-    def __init__(self, clones: Iterable[str]) -> None:
-        self._newest: dict[str, str | None] = {}
-        for spec in clones:
-            self._add_clone(spec)
-
-    def _add_clone(self, spec: str) -> None:
-        source, sep, clone = spec.rpartition("=")
-        path = Path(clone)
-        top = git.toplevel(path) if path.is_dir() else None
-        if top is None:
-            raise InputError(f"--template {spec}: {clone} is not a local git clone of a template")
-        newest = sources.newest_version_tag(top)
-        keys = [str(top.resolve()), *git.remote_urls(top), *([source] if sep else [])]
-        self._newest.update({_normalize(k): newest for k in keys})
-
-    def newest(self, template: str, project: Path) -> str | None:
-        """The newest version of the template recorded as `template` by the project `project`."""
-        if "/" not in template and template in sources.bundled_names():
-            key = f"bundled:{template}"
-            if key not in self._newest:
-                path = sources.bundled_root() / "templates" / template
-                self._newest[key] = Template.version_of(path)
-            return self._newest[key]
-        if sources.is_url(template):
-            return self._newest.get(_normalize(template))  # only a clone given with --template
-        key = str((project / template).resolve())
-        if key not in self._newest:
-            self._newest[key] = _local_newest(Path(key))
-        return self._newest[key]
-
-
-def _local_newest(path: Path) -> str | None:
-    """As `sources.resolve` reads it: a repository root by its tags, a folder by `_dlgen`."""
-    if not path.is_dir():
-        return None
-    top = git.toplevel(path)
-    if top is not None and top.resolve() == path:
-        return sources.newest_version_tag(top)
-    try:
-        return Template.version_of(path)
-    except InputError:
-        return None
-
-
 # --- one project ---------------------------------------------------------------------------------
 
 
-def inspect(found: _Found) -> Row:
-    """The row of one project: its check report, ignores and repository state."""
+def inspect(found: _Found, versions: Versions | None = None) -> Row:
+    """The row of one project: its check report (version policy from the newest release
+    `versions` knows), ignores and repository state."""
     if not found.project:
         return Row(found.shown, "not-a-project", note=found.note)
-    report = check(found.path)
+    newest = (lambda t: versions.release(t, found.path)) if versions else None
+    report = check(found.path, newest=newest)
     try:
         record: answers.Record | None = answers.load(found.path)
     except InputError:
@@ -168,7 +112,10 @@ def _with_version(row: Row, found: _Found, versions: Versions) -> Row:
         old, new = parse_version(row.version), parse_version(newest or "")
         if old and new:
             lag, behind = lag_of(old, new), new > old
-    return replace(row, state=_state(row, behind), newest=newest, lag=lag, behind=behind)
+    state = _state(row, behind)
+    if state == "current" and newest is None:
+        state = "unknown"  # nothing here says which version is the newest
+    return replace(row, state=state, newest=newest, lag=lag, behind=behind)
 
 
 def _state(row: Row, behind: bool) -> str:
@@ -200,15 +147,44 @@ def status(paths: Sequence[str], *, depth: int = 1, clones: Iterable[str] = ()) 
     found = discover(paths, depth)
     workers = min(32, 4 * (os.cpu_count() or 1))  # git subprocesses: threads wait, not compute
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        rows = list(pool.map(_inspect_safely, found))
+        rows = list(pool.map(lambda f: _inspect_safely(f, versions), found))
     rows = [_with_version(r, f, versions) for r, f in zip(rows, found, strict=True)]
     return FleetReport(sorted(rows, key=_rank))
 
 
-def _inspect_safely(found: _Found) -> Row:
+def _inspect_safely(found: _Found, versions: Versions) -> Row:
     """A project git or the file system cannot read is a failing row naming why, not the end
     of the report."""
     try:
-        return inspect(found)
+        return inspect(found, versions)
     except (DlgenError, OSError) as e:
         return Row(found.shown, "failing", note=f"cannot inspect: {e}", unreadable=True)
+
+
+def preview(
+    paths: Sequence[str],
+    ref: str,
+    *,
+    depth: int = 1,
+    clones: Iterable[str] = (),
+    trust: bool = False,
+) -> rehearsal.Rehearsal:
+    """`--preview REF`: what updating every project found under `paths` to `ref` would do (the
+    template read from a clone given with --template where one matches), nothing written."""
+    versions = Versions(clones)
+    found = discover(paths, depth)
+
+    def one(f: _Found) -> rehearsal.Preview:
+        if not f.project:
+            return rehearsal.Preview(f.shown, "not-a-project", error=f.note)
+        try:
+            template = answers.load(f.path).template
+        except InputError as e:
+            return rehearsal.Preview(f.shown, "failed", error=str(e))
+        clone = versions.clone_for(template, f.path)
+        return rehearsal.preview(f.shown, f.path, ref, clone=clone, trust=trust)
+
+    workers = min(8, os.cpu_count() or 1)  # each preview renders the template: CPU, not waiting
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(one, found))
+    return rehearsal.Rehearsal(ref, sorted(rows, key=rehearsal.rank))

@@ -10,7 +10,16 @@ from typing import Any
 from dlgen.findings import ERROR, WARNING, Finding
 
 # Worst first: the order of the table.
-STATES = ("conflicted", "updating", "failing", "warning", "lagging", "current", "not-a-project")
+STATES = (
+    "conflicted",
+    "updating",
+    "failing",
+    "warning",
+    "lagging",
+    "unknown",  # the newest template version is not visible here: never claim "current"
+    "current",
+    "not-a-project",
+)
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,10 @@ def _code(text: str) -> str:
 def _details(row: Row, code: Callable[[str], str]) -> list[str]:
     """The lines under a project: why it is in its state, each finding, each ignore."""
     lines = [row.note] if row.note else []
+    if row.state == "unknown":
+        lines.append(
+            "newest template version unknown here: give the template source with `--template`"
+        )
     if row.conflicts:
         lines.append("conflicted: " + ", ".join(code(p) for p in row.conflicts))
     if row.update_in_progress:

@@ -3,9 +3,10 @@ questions with their types, help, choices and defaults, read without rendering."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from dlgen import sources
+from dlgen import git, githistory, gitwork, sources
 from dlgen.template import Question, Template
 
 
@@ -40,10 +41,32 @@ def catalog() -> list[dict[str, Any]]:
 
 def inspect(spec: str) -> tuple[dict[str, Any], tuple[Question, ...]]:
     """The template `spec` names (a bundled name, a directory or a git URL[@REF]): its
-    description and its questions, exported and read, never rendered."""
+    description and its questions, exported and read, never rendered.
+
+    A directory without `@REF` is read as it is: the template author's work in progress, its
+    version named as `git describe --tags --dirty` names it (`v1.2-3-gabc1234-dirty`)."""
+    source_path, ref = sources.split_ref(spec)
+    local = Path(source_path)
+    if ref is None and source_path not in sources.bundled_names() and local.is_dir():
+        tpl = Template.load(local)
+        name = local.resolve().name
+        return describe(name, tpl, work_tree_version(local, tpl)), tpl.questions
     with sources.resolve(spec) as source:
         tpl = Template.load(source.path)
         return describe(source.name, tpl, source.version), tpl.questions
+
+
+def work_tree_version(path: Path, tpl: Template) -> str:
+    """A template directory's version as its work tree stands: the nearest tag and the commits
+    since (`git describe`), `-dirty` when files differ from HEAD; outside a repository, or before
+    its first commit, the version copier.yml declares (else "0", as a render records it)."""
+    top = git.toplevel(path)
+    if top is None or githistory.rev_parse("HEAD", top) is None:
+        return tpl.version or "0"
+    named = githistory.describe_tags("HEAD", top)
+    under = git.prefix_of(path.resolve(), top)
+    dirty = [p for p in gitwork.dirty_paths(top) if p.startswith(under)]
+    return f"{named}-dirty" if dirty else named
 
 
 def questions_text(info: dict[str, Any], questions: tuple[Question, ...]) -> str:

@@ -4,16 +4,18 @@ The steps, in order (guards first, nothing written before the commit on the temp
 1. guard (here): a clean repository, the record, the template branch placed (`project`,
    `template_branch`, `journal` for an earlier update's leftovers);
 2. render_target (`rerender`): the recorded template at the target version; refuse_downgrade;
-3. carry_create_only (`rerender`); commit the render on the template branch, not yet moved
-   (`template_branch`);
+3. refuse_untrusted migrations (`migrations`); commit the pristine render (create-only files
+   too) on the template branch, not yet moved (`template_branch`); announce_create_only
+   (`rerender`): the create-only files whose template copy changed, once;
 4. preview_merge and refuse_collisions, the ignored-path wall (`merge`); a dry run stops here,
    with the structured step predicted on merge-tree's blobs (`resolve.predict`);
-5. start_merge (`merge`, saving the abort state with `journal`): advance the branch,
-   `git merge --no-commit`;
+5. start_merge (`merge`, saving the abort state with `journal`): advance the branch, run the
+   `before` migrations, apply the render's change uncommitted (`git cherry-pick --no-commit`,
+   one ordinary commit of the project); keep_create_only: the project's copies;
 6. settle (`merge`): keep user deletions, side files for conflicting binaries;
    after_merge (`resolve`): conflicted TOML/YAML/JSON/line-set files merged by structure, a
    structured file git's clean merge broke repaired or made a conflict;
-7. run_migrations, write_record (`merge`).
+7. run_migrations (the template's tasks, then the `after` migrations), write_record (`merge`).
 A failure or ^C from step 5 on is rolled back by `journal.roll_back`, the restore `--abort` uses.
 """
 
@@ -29,6 +31,7 @@ from dlgen import answers, git, githistory, gitobjects, gitwork, journal, templa
 from dlgen.errors import InputError, UnsafeStateError
 from dlgen.merge import (
     change_of,
+    keep_create_only,
     kept_deleted,
     preview_merge,
     refuse_collisions,
@@ -37,8 +40,9 @@ from dlgen.merge import (
     start_merge,
     write_record,
 )
+from dlgen.migrations import refuse_untrusted
 from dlgen.project import Project, locate_clean
-from dlgen.rerender import carry_create_only, render_target
+from dlgen.rerender import Target, announce_create_only, create_only_kept, render_target
 from dlgen.resolve import after_merge, predict
 
 
@@ -55,6 +59,8 @@ class UpdateResult:
     side_files: list[str] = field(default_factory=list)
     by_structure: list[str] = field(default_factory=list)
     broken: dict[str, str] = field(default_factory=dict)
+    migrations: list[str] = field(default_factory=list)  # "migration (stage): cmd", "task: cmd"
+    new_questions: dict[str, Any] = field(default_factory=dict)  # asked by the target: default
     dry_run: bool = False
     up_to_date: bool = False
     aborted: bool = False
@@ -80,11 +86,12 @@ class UpdateResult:
             f"  kept deleted (you deleted it; the template changed it): {p}"
             for p in self.kept_deleted
         ]
-        out += [
-            f"  create-only, not merged (compare with the template branch): {p}"
-            for p in self.announced
-        ]
+        out += [f"  create-only, not merged: {a}" for a in self.announced]
+        ran = "would run " if self.dry_run else ""
+        out += [f"  {ran}{m}" for m in self.migrations]
         out += [f"  template's copy of a conflicting binary: {p}" for p in self.side_files]
+        took = "would take the default" if self.dry_run else "default taken"
+        out += [f"  new question ({took}): {k} = {v!r}" for k, v in self.new_questions.items()]
         would = "would be " if self.dry_run else ""
         out += [f"  {would}merged by structure (review it): {p}" for p in self.by_structure]
         out += [f"  {would}broken by the line merge ({why}): {p}" for p, why in self.broken.items()]
@@ -117,19 +124,23 @@ def update(
         journal.abort(project)
         return UpdateResult("", "", aborted=True)
     proj = guard(project, write=not dry_run)
+    # the temporary directory lives until the migrations have run: they may run its scripts
     with tempfile.TemporaryDirectory(prefix="dlgen-update-") as tmp:
         render_dir = Path(tmp) / "render"
-        record = render_target(
+        target = render_target(
             proj,
             render_dir,
             to,
             dict(data or {}),
             trust=trust,
-            defaults=defaults,
+            defaults=defaults or dry_run,  # a dry run lists the new questions, asks nothing
             template=template,
+            template_copy=Path(tmp) / "template",
         )
+        record = target.record
         refuse_downgrade(proj.record, record)
-        announced, rendered = carry_create_only(proj, record, render_dir)
+        if not dry_run:
+            refuse_untrusted(target.migrations, target.trusted)
         answers.save(render_dir, record)
         new = template_branch.commit_render(
             proj.top,
@@ -137,20 +148,39 @@ def update(
             record,
             parent=proj.tip,
             prefix=proj.prefix,
-            create_only=rendered,
         )
+        return _merge_render(proj, new, target, dict(data or {}), dry_run=dry_run)
+
+
+def _merge_render(
+    proj: Project, new: str, target: Target, given: Mapping[str, Any], *, dry_run: bool
+) -> UpdateResult:
+    """Steps 4-7: what the committed render `new` changes, and (not a dry run) the merge;
+    `given` are the answers passed with --data."""
+    record = target.record
+    kept = create_only_kept(proj, record)
     result = UpdateResult(
-        proj.record.template_version, record.template_version, announced=announced, dry_run=dry_run
+        proj.record.template_version,
+        record.template_version,
+        announced=[a.line() for a in announce_create_only(proj, kept, new)],
+        migrations=[
+            f"task: {m.shown}" if m.stage == "task" else f"migration ({m.stage}): {m.shown}"
+            for m in target.migrations
+        ],
+        dry_run=dry_run,
     )
+    result.new_questions = new_answers(proj.record, record, given)
     if githistory.tree_of(new, proj.top) == githistory.tree_of(proj.merged, proj.top):
-        result.up_to_date = True
+        result.up_to_date, result.migrations = True, []
         return result
+    ours = {proj.record_path, *kept}
     result.changes = [
-        c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path != proj.record_path
+        c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path not in ours
     ]
     change, renames = change_of(proj, new)
     merged, stages = preview_merge(proj, change, renames)
     refuse_collisions(proj, merged, stages)
+    stages = {p: s for p, s in stages.items() if p not in ours}
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
     result.kept_deleted = sorted(p for p, s in stages.items() if kept_deleted(s))
     if dry_run:
@@ -161,17 +191,28 @@ def update(
     result.kept_deleted = []
     try:
         touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
-        start_merge(proj, new, change, sorted({*touched, *stages}), renames)
+        args = (proj, new, change, sorted({*touched, *stages}), renames, target.migrations)
+        base = start_merge(*args)
+        keep_create_only(proj, kept, base)
         result.kept_deleted, result.side_files = settle(proj)
-        fixed = after_merge(proj, proj.merged, new, [c.path for c in result.changes])
+        changed = [c.path for c in result.changes]
+        fixed = after_merge(proj, proj.merged, new, changed)
         result.by_structure, result.broken = fixed.merged + fixed.repaired, fixed.broken
-        run_migrations(proj, record)
+        run_migrations(proj, target.migrations)
         write_record(proj, record)
         result.conflicts = gitwork.unmerged_paths(proj.top)
     except (Exception, KeyboardInterrupt) as e:
         journal.roll_back(proj, e)
         raise
     return result
+
+
+def new_answers(
+    old: answers.Record, new: answers.Record, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The answers of questions the target asks and the project never answered (not --data):
+    their defaults, which a dry run or --defaults takes."""
+    return {k: v for k, v in new.answers.items() if k not in old.answers and k not in given}
 
 
 # --- guards -------------------------------------------------------------------------------------

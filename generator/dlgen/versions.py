@@ -12,13 +12,16 @@ import re
 Version = tuple[int, int, int]
 
 _LEADING = re.compile(r"v?(\d+(?:\.\d+)*)")
+_COMMIT_ID = re.compile(r"[0-9a-f]{7,40}")
 
 
 def parse(text: str) -> Version | None:
     """(major, minor, patch) from the leading `v?N[.N[.N]]` of `text`, or None when it has none.
 
     A missing part is 0 and parts beyond the third are dropped, so "v1" and "1.0.0" compare equal
-    and "1.2.3-rc1" is 1.2.3."""
+    and "1.2.3-rc1" is 1.2.3. A commit id (hex, not all digits) is no version: None."""
+    if _COMMIT_ID.fullmatch(text) and not text.isdigit():
+        return None  # an abbreviated commit id (`41320b2`) is no version 41320
     match = _LEADING.match(text)
     if not match:
         return None

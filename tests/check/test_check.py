@@ -183,6 +183,31 @@ def test_rendered_toml_that_no_longer_parses_dlg016(project: Path) -> None:
     assert ids(project) == []
 
 
+def test_unmerged_path_without_markers_dlg017(project: Path) -> None:
+    """A file edited on one branch and deleted on the other leaves no marker, only an unmerged
+    index entry: the gate is red until it is resolved."""
+    (project / "notes.txt").write_text("first\n")
+    commit_all(project, "notes")
+    git("switch", "-q", "-c", "other", cwd=project)
+    git("rm", "-q", "notes.txt", cwd=project)
+    commit_all(project, "drop notes")
+    git("switch", "-q", "-", cwd=project)
+    (project / "notes.txt").write_text("second\n")
+    commit_all(project, "edit notes")
+    git("merge", "-q", "other", cwd=project, check=False)
+    result = invoke("check", str(project))
+    assert (result.code, result.out.splitlines()) == (
+        1,
+        [
+            "notes.txt: DLG017 error: unmerged: a conflict not resolved "
+            "(fix: resolve it, then `git add` (or `git rm`) the path)",
+            "dlgen check: failed: 1 error(s), 0 warning(s)",
+        ],
+    )
+    git("add", "notes.txt", cwd=project)
+    assert ids(project) == []
+
+
 def test_polluted_template_branch_dlg009(project: Path) -> None:
     tip = git("rev-parse", "dlgen/template", cwd=project).strip()
     git("checkout", "-q", "dlgen/template", cwd=project)
@@ -524,7 +549,7 @@ def test_conflict_markers_can_be_ignored_with_a_reason_dlg007(project: Path) -> 
     assert ids(project) == ["DLG013"]
 
 
-def test_clean_check_makes_four_git_calls_at_once(project: Path, tmp_path: Path) -> None:
+def test_clean_check_makes_five_git_calls_at_once(project: Path, tmp_path: Path) -> None:
     """A git on PATH that logs its arguments: start-up cost is mostly git processes."""
     log, wrapper = tmp_path / "calls.log", tmp_path / "bin" / "git"
     wrapper.parent.mkdir()
@@ -535,7 +560,13 @@ def test_clean_check_makes_four_git_calls_at_once(project: Path, tmp_path: Path)
     cmd = [sys.executable, "-m", "dlgen", "check", str(project)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert sorted(log.read_text().split()) == ["hash-object", "log", "ls-files", "ls-tree"]
+    assert sorted(log.read_text().split()) == [
+        "hash-object",
+        "log",
+        "ls-files",  # tracked merge leftovers
+        "ls-files",  # unmerged paths
+        "ls-tree",
+    ]
 
 
 def test_git_failure_is_an_internal_error_exit_70(project: Path) -> None:
@@ -576,8 +607,9 @@ def test_generated_gate_pins_the_dlgen_that_made_it(tmp_path: Path) -> None:
     pin = f"dlgen=={dlgen.__version__}"
     assert _installs(project) == [
         f'- run: pip install "{pin}"',  # .github/workflows/ci.yml, the template job
-        f'pip install "{pin}"',  # .github/workflows/template-sync.yml
+        f'- run: pip install "{pin}"',  # .github/workflows/template-sync.yml
         f'- pip install "{pin}"',  # .gitlab-ci.yml, the template job
+        f'- pip install "{pin}"',  # .gitlab-ci.yml, the template-sync job
         f'additional_dependencies: ["{pin}"]',  # .pre-commit-config.yaml, the dlgen-check hook
     ]
     hook = _hook(project)

@@ -213,11 +213,18 @@ def test_rows_say_why(fleet: Fleet, tmp_path: Path) -> None:
         rows["interrupted"]["update_in_progress"] and not rows["interrupted"]["merge_in_progress"]
     )
     assert rows["plain-repo"]["note"] == "a git repository without .dlgen.yml"
-    # Without a clone of the git template, its newest version is unknown: nothing is fetched.
+    # Without a clone of the git template, its newest version is unknown: nothing is fetched,
+    # and the project is never called "current".
     _, data = status_json(str(fleet.root / "url-old"))
     assert [(r["newest_version"], r["lag"], r["state"]) for r in data["projects"]] == [
-        (None, None, "current")
+        (None, None, "unknown")
     ]
+    text = invoke("status", str(fleet.root / "url-old")).out
+    assert (
+        "  newest template version unknown here: give the template source with `--template`\n"
+        in text
+    )
+    assert text.endswith("dlgen status: 1 project(s): 1 unknown\n")
 
 
 def test_status_is_read_only(fleet: Fleet) -> None:
@@ -375,3 +382,54 @@ def test_a_broken_repository_is_a_row_not_a_crash(tmp_path: Path, tpl: TemplateR
     rows = [(Path(r["path"]).name, r["state"], r["ok"]) for r in data["projects"]]
     assert (code, rows) == (0, [("broken", "failing", False), ("good", "current", True)])
     assert data["projects"][0]["note"].startswith("cannot inspect: `git ")  # check's first call
+
+
+def test_the_newest_releases_policy_reaches_stragglers(tmp_path: Path, tpl: TemplateRepo) -> None:
+    """A git template's max_lag fires, and the floor a new release raises turns laggards red."""
+    old = new(tmp_path / "fleet/old", f"file://{tpl.root}@v1.0.0")
+    tpl.write({"copier.yml": COPIER + "  policy:\n    min_version: v2.0.0\n    max_lag: 0\n"})
+    tpl.release("v2.0.0")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(tpl.root), str(clone), cwd=tmp_path)
+    code, data = status_json(str(old), "--template", str(clone), "--exit-code")
+    [row] = data["projects"]
+    assert (code, row["state"], row["lag"]) == (1, "failing", 1000)
+    assert [(f["id"], f["message"]) for f in row["findings"]] == [
+        ("DLG003", "template version v1.0.0 is older than the minimum v2.0.0"),
+        ("DLG004", "template version v1.0.0 trails 2.0.0 by more than 0 minor release(s)"),
+    ]
+    # Without the template source nothing is known: no finding, and not "current" either.
+    code, data = status_json(str(old), "--exit-code")
+    assert (code, data["projects"][0]["state"], data["projects"][0]["findings"]) == (
+        0,
+        "unknown",
+        [],
+    )
+
+
+def test_check_with_the_template_clone_applies_the_newest_releases_policy(
+    tmp_path: Path, tpl: TemplateRepo
+) -> None:
+    """`dlgen check --template CLONE`: the laggard's own gate turns red when a release raises
+    the floor, a git template's max_lag fires; a CLONE that is not a clone is exit 2."""
+    old = new(tmp_path / "old", f"file://{tpl.root}@v1.0.0")
+    tpl.write({"copier.yml": COPIER + "  policy:\n    min_version: v2.0.0\n    max_lag: 0\n"})
+    tpl.release("v2.0.0")
+    clone = tmp_path / "clone"
+    git("clone", "-q", str(tpl.root), str(clone), cwd=tmp_path)
+    assert invoke("check", str(old)).code == 0  # the release it is on has no floor
+    result = invoke("check", str(old), "--template", str(clone), "--only", "version")
+    assert result.code == 1, result.out
+    found = json.loads(
+        invoke("check", str(old), "-t", str(clone), "--format", "json", "--only", "version").out
+    )["findings"]
+    assert [(f["id"], f["message"]) for f in found] == [
+        ("DLG003", "template version v1.0.0 is older than the minimum v2.0.0"),
+        ("DLG004", "template version v1.0.0 trails 2.0.0 by more than 0 minor release(s)"),
+    ]
+    bad = invoke("check", str(old), "--template", str(tmp_path / "nowhere"))
+    assert bad.code == 2
+    assert bad.err == (
+        f"dlgen: error: --template {tmp_path / 'nowhere'}: {tmp_path / 'nowhere'} is not a local "
+        "git clone of a template\n"
+    )

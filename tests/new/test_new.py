@@ -33,6 +33,9 @@ def test_new_defaults_creates_repo_with_template_branch(tmp_path: Path) -> None:
     assert record["answers"]["package_name"] == "acme_vision"
     assert str(tmp_path) not in (dst / ".dlgen.yml").read_text()
     assert "make test" in result.out and "cd " in result.out
+    assert result.out.splitlines()[-1] == (
+        "  git push -u origin HEAD dlgen/template  # once a remote exists"
+    )
     message = git("log", "-1", "--format=%B", "dlgen/template", cwd=dst)
     assert "Dlgen-Template-Version: " in message and "Dlgen-Answers: {" in message
 

@@ -48,7 +48,7 @@ def test_round_trip_is_stable(tmp_path: Path) -> None:
         (GOOD.replace("  max_lag: 2", "  max_lag: two"), "key 'max_lag' must be int"),
         (GOOD.replace("  max_lag: 2", "  lag: 2"), "key 'policy.lag' is unknown"),
         (GOOD.replace("we build on an internal base image", "''"), "check.ignore"),
-        (GOOD.replace("  docker: true", "  docker: {a: 1}"), "answers.docker"),
+        (GOOD.replace("  docker: true", "  docker: {1: a}"), "answers.docker"),
         ("a: 1\nb: c: d\n", "line 2"),
         ("- a list\n", "not a mapping"),
     ],

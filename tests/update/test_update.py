@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -236,7 +235,7 @@ def test_abort_restores_byte_for_byte(proj: Path, tpl: TemplateRepo) -> None:
     assert up(proj, "--abort")[0] == 3
 
 
-@pytest.mark.parametrize("step", ["carry_create_only", "start_merge", "settle", "write_record"])
+@pytest.mark.parametrize("step", ["keep_create_only", "start_merge", "settle", "write_record"])
 def test_interruption_at_each_step(
     proj: Path, tpl: TemplateRepo, step: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -370,7 +369,7 @@ def test_bundled_dl_project_across_its_own_versions(tmp_path: Path) -> None:
 def test_migrations_of_bundled_templates_run_once_after_the_merge(
     proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dlgen import answers, lifecycle, sources
+    from dlgen import answers, lifecycle, migrations, sources
 
     hooks = tmp_path / "bundle" / "hooks" / "tpl"
     hooks.mkdir(parents=True)
@@ -383,7 +382,8 @@ def test_migrations_of_bundled_templates_run_once_after_the_merge(
     monkeypatch.setattr(sources, "bundled_names", lambda: ["tpl"])
     old = answers.load(proj)
     project = update_mod.Project(proj, proj, "", old, "")
-    update_mod.run_migrations(project, replace(old, template="tpl", template_version="v2"))
+    planned = migrations.bundled("tpl", (old.template_version, "v2"), old.answers)
+    update_mod.run_migrations(project, planned)
     assert (proj / "MIGRATED").read_text() == "v1->v2"
 
 
