@@ -23,6 +23,7 @@ HEAVY = [
     "torch==2.13.0",
     "numpy",
     "pyyaml",
+    "omegaconf<2.4",
     "tqdm",
     "pytest",
     "ruff",

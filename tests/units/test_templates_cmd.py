@@ -221,7 +221,7 @@ def test_bad_template_is_one_line_exit_2(tmp_path: Path) -> None:
     assert (result.code, result.err) == (
         2,
         "dlgen: error: version 'v9' of bundled template 'dl-project' not found: this dlgen "
-        "bundles only 0.1.0 (other versions come with other dlgen releases)\n",
+        "bundles only 0.2.0 (other versions come with other dlgen releases)\n",
     )
     (tmp_path / "empty").mkdir()
     result = invoke("templates", str(tmp_path / "empty"))

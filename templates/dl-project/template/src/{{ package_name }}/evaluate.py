@@ -10,18 +10,8 @@ import torch
 
 from .config import Config
 from .data.loaders import make_loader
-from .models import build_model
-from .training import checkpoint
+from .inference import best_checkpoint, evaluate_loader, load_model
 from .training.distributed import Dist
-from .training.loop import evaluate_loader
-
-
-def load_model(config: Config, path: Path | None = None) -> torch.nn.Module:
-    """The model with the weights of `path` (default: the run's best checkpoint), in eval mode."""
-    payload = checkpoint.load(path or checkpoint.best_path(Path(config.train.run_dir)))
-    model = build_model(config)
-    model.load_state_dict(payload["model"])
-    return model.eval()
 
 
 def write_curves(metrics_log: Path, out_dir: Path) -> None:
@@ -38,7 +28,7 @@ def write_curves(metrics_log: Path, out_dir: Path) -> None:
 
 def evaluate(config: Config) -> dict[str, float]:
     """Evaluate on the test split; write the metrics and the learning curves."""
-    model = load_model(config)
+    model, _ = load_model(best_checkpoint(config))
     results = evaluate_loader(
         model, make_loader(config, "test", Dist(), train=False), torch.device("cpu")
     )

@@ -54,13 +54,6 @@ def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     return tensor
 
 
-def all_reduce_max(tensor: torch.Tensor) -> torch.Tensor:
-    """Maximum over ranks (identity in a single process)."""
-    if dist.is_initialized():
-        dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
-    return tensor
-
-
 def barrier() -> None:
     """Wait for every rank (no-op in a single process)."""
     if dist.is_initialized():
