@@ -12,6 +12,7 @@ from dlgen import __version__
 from dlgen.cli_help import EPILOGS, TOP_EPILOG, Group
 from dlgen.cli_options import (
     PATH_TYPE,
+    clones_option,
     data_option,
     flavour_option,
     format_option,
@@ -132,14 +133,9 @@ def templates(template: str | None, fmt: str) -> int:
 @format_option()
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
-@click.option(
-    "--template",
-    "-t",
-    "clones",
-    multiple=True,
-    metavar="[SOURCE=]CLONE",
-    help="A local clone of the project's git template: its newest tag's min_version and max_lag "
-    "apply (repeatable).",
+@clones_option(
+    "A local clone of the project's git template: its newest tag's min_version and max_lag "
+    "apply (repeatable)."
 )
 def check(path: str, fmt: str, strict: bool, only: str | None, clones: tuple[str, ...]) -> int:
     """Check that the project at PATH still honours its template (read-only, offline).
@@ -162,13 +158,8 @@ def check(path: str, fmt: str, strict: bool, only: str | None, clones: tuple[str
     show_default=True,
     help="Folder levels below each PATH that is not a project to search for projects.",
 )
-@click.option(
-    "--template",
-    "-t",
-    "clones",
-    multiple=True,
-    metavar="[SOURCE=]CLONE",
-    help="A local clone of a git template: its newest tag is the newest version (repeatable).",
+@clones_option(
+    "A local clone of a git template: its newest tag is the newest version (repeatable)."
 )
 @format_option("markdown")
 @click.option("--strict", is_flag=True, help="Warnings fail a project, as in `check --strict`.")

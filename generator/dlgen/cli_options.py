@@ -68,3 +68,10 @@ def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str
             raise InputError(f"--data {pair!r} is not KEY=VALUE")
         data[key.strip()] = value
     return data
+
+
+def clones_option(help_text: str) -> Callable[[Any], Any]:
+    """`--template/-t [SOURCE=]CLONE`, repeatable: local clones of git templates (check, status)."""
+    return click.option(
+        "--template", "-t", "clones", multiple=True, metavar="[SOURCE=]CLONE", help=help_text
+    )
