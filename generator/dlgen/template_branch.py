@@ -9,7 +9,6 @@ is only a cache of it, fast-forwarded from that history or from `origin`'s branc
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ TRAILER_VERSION = "Dlgen-Template-Version"
 TRAILER_COMMIT = "Dlgen-Template-Commit"
 TRAILER_ANSWERS = "Dlgen-Answers"
 TRAILER_DLGEN = "Dlgen-Version"
-TRAILER_CREATE_ONLY = "Dlgen-Create-Only"  # path -> digest of the template's own rendering
+TRAILER_CREATE_ONLY = "Dlgen-Create-Only"  # read only: renders of earlier dlgen versions carry it
 
 
 def ref(branch: str) -> str:
@@ -55,9 +54,8 @@ def _ref_component(part: str) -> str:
     return part
 
 
-def message(record: Record, create_only: Mapping[str, str] | None = None) -> str:
-    """The commit message for a render described by `record` (and the digests of what the
-    template rendered for its create-only files, which the render carries from the last)."""
+def message(record: Record) -> str:
+    """The commit message for a render described by `record`."""
     import json  # not at the top: `dlgen check` imports this module and needs json rarely
 
     trailers = {
@@ -66,7 +64,6 @@ def message(record: Record, create_only: Mapping[str, str] | None = None) -> str
         TRAILER_COMMIT: record.template_commit or "",
         TRAILER_ANSWERS: json.dumps(dict(record.answers), sort_keys=True, ensure_ascii=True),
         TRAILER_DLGEN: record.dlgen_version,
-        TRAILER_CREATE_ONLY: json.dumps(dict(create_only), sort_keys=True) if create_only else "",
     }
     lines = [f"{k}: {v}" for k, v in trailers.items() if v]
     subject = f"dlgen: render {record.template} {record.template_version}"
@@ -80,7 +77,6 @@ def commit_render(
     *,
     parent: str | None,
     prefix: str = "",
-    create_only: Mapping[str, str] | None = None,
 ) -> str:
     """Commit the files of `render_dir` (under `prefix`) as one pristine render; return its id.
 
@@ -92,7 +88,7 @@ def commit_render(
     tree = gitobjects.tree_from_dir(repo, render_dir, prefix, attributes)
     if parent is not None and githistory.tree_of(parent, repo) == tree:
         return parent
-    return commit(repo, tree, record, parent=parent, create_only=create_only)
+    return commit(repo, tree, record, parent=parent)
 
 
 def commit(
@@ -101,10 +97,9 @@ def commit(
     record: Record,
     *,
     parent: str | None,
-    create_only: Mapping[str, str] | None = None,
 ) -> str:
     """Commit `tree` as the render `record` describes; return the commit id."""
-    body = message(record, create_only)
+    body = message(record)
     return githistory.commit_tree(tree, [parent] if parent else [], body, repo)
 
 
