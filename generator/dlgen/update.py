@@ -261,15 +261,21 @@ def find_branch(
 
     The history is the truth: the newest render HEAD contains. The local branch caches it, to
     be fast-forwarded to it, or to origin's branch when that is ahead (fetched first when an
-    `origin` exists and `fetch`; offline, its remote-tracking branch is used as it is).
-    Renders that diverged are refused (exit 3). Nothing is written here but the fetch.
+    `origin` exists and `fetch`; offline, its remote-tracking branch is used as it is). Without
+    `fetch` (a dry run, a preview), origin's branch is fetched only when the recorded render is
+    not here (a shallow CI clone has no template branch). Renders that diverged are refused
+    (exit 3). Nothing is written here but the fetch.
     """
     branch = record.branch
-    if fetch and git.has_remote(top, "origin"):
-        spec = f"+{template_branch.ref(branch)}:{template_branch.remote_ref(branch)}"
+    origin = git.has_remote(top, "origin")
+    spec = f"+{template_branch.ref(branch)}:{template_branch.remote_ref(branch)}"
+    if fetch and origin:
         git.fetch_quietly("origin", spec, top)  # offline: what is here
     found = template_branch.locate(top, prefix, branch, record=record)
-    if found.merged is None or found.merged.version != record.template_version:
+    if not fetch and origin and not _holds_recorded(found, record):
+        git.fetch_quietly("origin", spec, top)  # what it needs, or the refusal below
+        found = template_branch.locate(top, prefix, branch, record=record)
+    if not _holds_recorded(found, record):
         if found.local or found.remote or found.merged:  # renders, but not the recorded one
             template_branch.refuse_missing(top, branch, record.template_version)
         template_branch.refuse_shallow(top, "a render of this project")  # else: adopt
@@ -277,6 +283,10 @@ def find_branch(
         found = replace(found, local=earlier.orig_template)
     place = template_branch.reconcile(top, prefix, branch, record.template_version, found)
     return found.local, place
+
+
+def _holds_recorded(found: template_branch.Located, record: answers.Record) -> bool:
+    return found.merged is not None and found.merged.version == record.template_version
 
 
 def refuse_polluted(top: Path, branch: str, tip: str) -> None:
