@@ -34,7 +34,6 @@ from dlgen import (
     journal,
     proc,
     rollout_body,
-    sources,
     template_branch,
 )
 from dlgen.errors import (
@@ -92,12 +91,11 @@ def rollout(paths: Sequence[str], options: Options) -> list[Outcome]:
     """Roll the template out to each project at `paths`, in order; every one is attempted."""
     if options.provider not in forge.PROVIDERS:
         raise InputError(f"--provider {options.provider!r}: choose {' or '.join(forge.PROVIDERS)}")
-    changelogs: dict[tuple[str, str], str | None] = {}
     outcomes = []
     for path in paths:
         outcome = Outcome(path)
         try:
-            _one(Path(path), options, outcome, changelogs)
+            _one(Path(path), options, outcome)
         except (DlgenError, OSError) as e:
             outcome.state = "failed"
             outcome.exit_code, outcome.error = exit_status(e)
@@ -130,12 +128,7 @@ class _Place:
     number: str | None  # the open request
 
 
-def _one(
-    path: Path,
-    options: Options,
-    outcome: Outcome,
-    changelogs: dict[tuple[str, str], str | None],
-) -> None:
+def _one(path: Path, options: Options, outcome: Outcome) -> None:
     place = _guard_and_fetch(path, options, outcome)
     if place.number is not None and place.previous and not _is_bots(place.previous, place.top):
         outcome.state, outcome.request = "kept", place.number  # a person's work is never lost
@@ -152,11 +145,8 @@ def _one(
     if not same:
         refs = [template_branch.ref(place.sync), template_branch.ref(place.record.branch)]
         git.push(options.remote, [f"+{refs[0]}:{refs[0]}", f"{refs[1]}:{refs[1]}"], place.top)
-    key = (update.template, update.new_version)
-    if key not in changelogs:
-        changelogs[key] = _changelog(update.template, update.new_version, place.root)
     title = rollout_body.title(update)
-    text = rollout_body.body(update, notes, changelogs[key])
+    text = rollout_body.body(update, notes)
     if place.number is None:
         outcome.request = forge.create(
             options.provider, place.sync, place.base, title, text, place.top
@@ -250,6 +240,7 @@ def _as_update(template: str, report: dict[str, Any]) -> rollout_body.Update:
         side_files=list(report["side_files"]),
         announced=[str(a) for a in report["announced"]],
         new_questions=dict(report["new_questions"]),
+        changelog=report["changelog"],  # the update read it from the template it fetched
     )
 
 
@@ -278,19 +269,6 @@ def _same_commit(previous: str, commit: str, top: Path) -> bool:
     return githistory.tree_of(previous, top) == githistory.tree_of(commit, top) and (
         githistory.parents(previous, top) == githistory.parents(commit, top)
     )
-
-
-def _changelog(template: str, version: str, root: Path) -> str | None:
-    """The release's section of the template's CHANGELOG.md, when it ships one."""
-    try:
-        with sources.resolve(template, version, base=root) as source:
-            file = source.path / "CHANGELOG.md"
-            if file.is_file():
-                text = file.read_text(encoding="utf-8", errors="replace")
-                return rollout_body.changelog_section(text, version)
-    except DlgenError:
-        return None
-    return None
 
 
 # --- the report ---------------------------------------------------------------------------------

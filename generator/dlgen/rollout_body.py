@@ -27,6 +27,7 @@ class Update:
     side_files: list[str] = field(default_factory=list)
     announced: list[str] = field(default_factory=list)
     new_questions: Mapping[str, Any] = field(default_factory=dict)
+    changelog: str | None = None  # the release's CHANGELOG section
 
 
 def title(update: Update) -> str:
@@ -41,7 +42,7 @@ def unresolved(update: Update) -> list[str]:
     return sorted({*update.conflicts, *update.side_files})
 
 
-def body(update: Update, notes: Sequence[str], changelog: str | None) -> str:
+def body(update: Update, notes: Sequence[str]) -> str:
     """The request's Markdown body, rewritten on every refresh."""
     lines = [
         MARKER,
@@ -75,8 +76,8 @@ def body(update: Update, notes: Sequence[str], changelog: str | None) -> str:
         lines += [f"- {a}" for a in update.announced] + [""]
     lines += ["### Changes from the template", ""]
     lines += [f"- {s} `{p}`" for s, p in update.changes] or ["- none"]
-    if changelog:
-        lines += ["", f"### Changelog ({update.new_version})", "", changelog.strip()]
+    if update.changelog:
+        lines += ["", f"### Changelog ({update.new_version})", "", update.changelog.strip()]
     return "\n".join(lines) + "\n"
 
 

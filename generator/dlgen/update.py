@@ -61,6 +61,7 @@ class UpdateResult:
     broken: dict[str, str] = field(default_factory=dict)
     migrations: list[str] = field(default_factory=list)  # "migration (stage): cmd", "task: cmd"
     new_questions: dict[str, Any] = field(default_factory=dict)  # asked by the target: default
+    changelog: str | None = None  # the target release's CHANGELOG.md section
     dry_run: bool = False
     up_to_date: bool = False
     aborted: bool = False
@@ -167,6 +168,7 @@ def _merge_render(
             f"task: {m.shown}" if m.stage == "task" else f"migration ({m.stage}): {m.shown}"
             for m in target.migrations
         ],
+        changelog=target.changelog,
         dry_run=dry_run,
     )
     result.new_questions = new_answers(proj.record, record, given)

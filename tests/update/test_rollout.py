@@ -247,3 +247,31 @@ def test_a_failing_provider_is_the_projects_row_and_exit_1(
         f"failed     {a} v1 -> v2: step 'gh pr create' failed: HTTP 502: bad gateway"
     )
     assert git("status", "--porcelain", cwd=a) == "" and git("status", "--porcelain", cwd=b) == ""
+
+
+def test_a_url_template_is_fetched_once_per_project(
+    tmp_path: Path,
+    tpl: TemplateRepo,
+    forge: Callable[[], dict[str, object]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The render and the request's CHANGELOG section come from one clone of the template."""
+    clone, origin = tmp_path / "u", tmp_path / "u.git"
+    url = tpl.root.as_uri()
+    assert (
+        invoke("new", str(clone), "--template", f"{url}@v1", "--defaults", "--no-hooks").code == 0
+    )
+    git("init", "-q", "--bare", str(origin), cwd=tmp_path)
+    git("remote", "add", "origin", str(origin), cwd=clone)
+    git("push", "-q", "origin", "main", "dlgen/template", cwd=clone)
+    tpl.write(V2)
+    tpl.release("v2")
+    trace = tmp_path / "git-trace.log"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    result = invoke("rollout", "--provider", "github", str(clone))
+    monkeypatch.delenv("GIT_TRACE")
+    assert result.code == 0, result.out + result.err
+    clones = [ln for ln in trace.read_text().splitlines() if "built-in: git clone" in ln]
+    assert len(clones) == 1 and url in clones[0], clones
+    body = str(_calls(forge)[-1]["body"])
+    assert "### Changelog (v2)\n\n- `licence` question.\n" in body
