@@ -4,6 +4,7 @@ on a fresh clone whose origin has no template branch yet."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -46,6 +47,23 @@ def test_gitlab_has_a_sync_job_calling_dlgen_rollout(both: Path) -> None:
     job = ci["template-sync"]
     assert job["script"] == ['dlgen rollout --provider gitlab --base "$CI_DEFAULT_BRANCH"']
     assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule" && $DLGEN_SYNC_TOKEN'}]
+
+
+def test_gitlab_sync_installs_glab_from_its_checked_release_asset(both: Path) -> None:
+    """glab's release asset as gitlab-org/cli names it (`glab_V_linux_amd64.tar.gz`), pinned and
+    checked against its SHA-256 before it is unpacked; nothing installed unchecked."""
+    job = yaml.safe_load((both / ".gitlab-ci.yml").read_text())["template-sync"]
+    version, digest = job["variables"]["GLAB_VERSION"], job["variables"]["GLAB_SHA256"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version) and re.fullmatch(r"[0-9a-f]{64}", digest)
+    steps = job["before_script"]
+    fetch = next(i for i, s in enumerate(steps) if "gitlab.com/gitlab-org/cli" in s)
+    assert steps[fetch].endswith(
+        '"https://gitlab.com/gitlab-org/cli/-/releases/v${GLAB_VERSION}/downloads/'
+        'glab_${GLAB_VERSION}_linux_amd64.tar.gz"'
+    )
+    assert steps[fetch + 1] == 'echo "${GLAB_SHA256}  /tmp/glab.tar.gz" | sha256sum --check --quiet'
+    assert steps[fetch + 2].startswith("tar -xzf /tmp/glab.tar.gz -C /usr/local bin/glab")
+    assert not any(".deb" in s for s in steps)
 
 
 def test_template_job_passes_while_origin_has_no_template_branch(
