@@ -134,8 +134,9 @@ def templates(template: str | None, fmt: str) -> int:
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
 @click.option("--only", type=click.Choice(["version"]), help="Run only this group of checks.")
 @clones_option(
-    "A local clone of the project's git template: its newest tag's min_version and max_lag "
-    "apply (repeatable)."
+    "The project's git template: a local clone, a bare repository, or its URL (fetched into "
+    "the user's cache; unreachable: exit 70). Its newest tag's min_version and max_lag apply "
+    "(repeatable)."
 )
 def check(path: str, fmt: str, strict: bool, only: str | None, clones: tuple[str, ...]) -> int:
     """Check that the project at PATH still honours its template (read-only, offline).
@@ -159,7 +160,8 @@ def check(path: str, fmt: str, strict: bool, only: str | None, clones: tuple[str
     help="Folder levels below each PATH that is not a project to search for projects.",
 )
 @clones_option(
-    "A local clone of a git template: its newest tag is the newest version (repeatable)."
+    "A git template: a local clone, a bare repository, or its URL (fetched into the user's "
+    "cache; unreachable: exit 70). Its newest tag is the newest version (repeatable)."
 )
 @format_option("markdown")
 @click.option("--strict", is_flag=True, help="Warnings fail a project, as in `check --strict`.")
@@ -191,7 +193,7 @@ def status(
     For each project under PATH (default .): its template version and lag, its `dlgen check`
     findings and active ignores, an update in progress, conflicts left. Read-only and offline.
     Exit 0, or with --exit-code 1 when a project fails; 2 for a PATH or --template that is not a
-    directory.
+    directory, a repository or a URL; 70 when a --template URL cannot be fetched.
     """
     if preview is not None:
         from dlgen.status import preview as run_preview

@@ -79,10 +79,12 @@ EPILOGS = {
             "dlgen check",
             "dlgen check ../acme-vision --format json --strict",
             "dlgen check --only version --template ~/company-template   # the newest policy",
+            "dlgen check --template https://git.example.com/platform/template.git",
         ],
         {
             1: "findings: errors, or warnings with --strict",
-            70: "internal error: the check could not run (a git call failed) or a dlgen bug",
+            70: "internal error or could not know: the check could not run (a git call "
+            "failed), a --template URL cannot be fetched, or a dlgen bug",
         },
     ),
     "status": _epilog(
@@ -90,10 +92,12 @@ EPILOGS = {
             "dlgen status ~/src",
             "dlgen status services --depth 2 --format markdown",
             "dlgen status ~/fleet --template ~/company-template --preview HEAD   # rehearse",
+            "dlgen status ~/fleet --template https://git.example.com/platform/template.git",
         ],
         {
             1: "with --exit-code: a project fails, has conflicts or an update in progress",
-            2: "invalid input: a PATH or --template that is not a directory",
+            2: "invalid input: a PATH or --template that is not a directory, repository or URL",
+            70: "internal error or could not know: a --template URL cannot be fetched",
         },
     ),
     "update": _epilog(

@@ -71,7 +71,8 @@ def parse_data(pairs: tuple[str, ...], data_file: str | None = None) -> dict[str
 
 
 def clones_option(help_text: str) -> Callable[[Any], Any]:
-    """`--template/-t [SOURCE=]CLONE`, repeatable: local clones of git templates (check, status)."""
+    """`--template/-t [SOURCE=]CLONE|URL`, repeatable: git templates (check, status), as a
+    local clone, a bare repository, or a URL fetched into the user's cache."""
     return click.option(
-        "--template", "-t", "clones", multiple=True, metavar="[SOURCE=]CLONE", help=help_text
+        "--template", "-t", "clones", multiple=True, metavar="[SOURCE=]CLONE|URL", help=help_text
     )

@@ -100,6 +100,22 @@ def toplevel(path: Path) -> Path | None:
     return Path(r.stdout.strip()) if r.returncode == 0 else None
 
 
+def is_bare(path: Path) -> bool:
+    """Whether `path` is a bare repository (a forge's copy or a mirror: no work tree)."""
+    r = proc.run(["git", "rev-parse", "--is-bare-repository"], cwd=path, env=env_for(), check=False)
+    return r.returncode == 0 and r.stdout.strip() == "true"
+
+
+def mirror(url: str, dst: Path) -> None:
+    """Fetch every branch and tag of `url` into the bare repository `dst` (made when absent),
+    dropping what `url` no longer has; git's failure (unreachable) is a ProcessError."""
+    if not (dst / "HEAD").is_file():
+        dst.mkdir(parents=True, exist_ok=True)
+        git(["init", "--quiet", "--bare", str(dst)], dst)
+    refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+    git(["fetch", "--quiet", "--prune", "--no-write-fetch-head", url, *refspecs], dst)
+
+
 def init(path: Path) -> None:
     """Create an empty repository at `path` (its branch is the user's init.defaultBranch)."""
     git(["init", "--quiet", str(path)], path.parent)

@@ -11,7 +11,16 @@ from pathlib import Path
 
 from dlgen import proc
 from dlgen.errors import ProcessError
-from dlgen.git import MERGE_CONFIG, RENDER_CONFIG, env_for, git, git_bytes, git_path, nul_split
+from dlgen.git import (
+    MERGE_CONFIG,
+    RENDER_CONFIG,
+    env_for,
+    git,
+    git_bytes,
+    git_path,
+    is_bare,
+    nul_split,
+)
 
 
 @contextmanager
@@ -222,9 +231,11 @@ def export_commit(repo: Path, commit: str, dst: Path) -> None:
     """
     index = dst.parent / f".{dst.name}.index"
     env = {"GIT_INDEX_FILE": str(index)}
+    # a bare repository has no work tree, which checkout-index needs even with --prefix
+    bare = ["--work-tree", str(dst.parent)] if is_bare(repo) else []
     try:
         git(["read-tree", commit], repo, env=env)
-        git(["checkout-index", "--all", "--force", f"--prefix={dst}/"], repo, env=env)
+        git([*bare, "checkout-index", "--all", "--force", f"--prefix={dst}/"], repo, env=env)
     finally:
         index.unlink(missing_ok=True)
 

@@ -1,6 +1,7 @@
-"""The newest release of each template visible on this machine, with no network: the bundled
+"""The newest release of each template, offline unless a URL is given: the bundled
 template's version, a local template's newest version tag (or `_dlgen.version`), and the newest
-tag of a clone given with `--template [SOURCE=]CLONE` (matched by its path, its remote URLs or
+tag of a template given with `--template [SOURCE=]CLONE|BARE|URL` (a clone or a bare repository
+read in place, a URL fetched into the user's cache first; matched by its path, its remote URLs or
 SOURCE), with that release's policy (`min_version`, `max_lag`) so that raising the floor reaches
 projects still on older releases. `dlgen status` and `dlgen check --template` read it.
 """
@@ -36,14 +37,11 @@ class Versions:
             self._add_clone(spec)
 
     def _add_clone(self, spec: str) -> None:
-        source, sep, clone = spec.rpartition("=")
-        path = Path(clone)
-        top = git.toplevel(path) if path.is_dir() else None
-        if top is None:
-            raise InputError(f"--template {spec}: {clone} is not a local git clone of a template")
+        source, sep, given = spec.rpartition("=")
+        top, keys = _repository(spec, given)
         newest = sources.newest_version_tag(top)
         policy = _release_policy(top, newest) if newest else None
-        keys = [str(top.resolve()), *git.remote_urls(top), *([source] if sep else [])]
+        keys += [source] if sep else []
         self._newest.update({_normalize(k): newest for k in keys})
         self._policy.update({_normalize(k): policy for k in keys})
         self._clones.update({_normalize(k): top for k in keys})
@@ -81,6 +79,24 @@ class Versions:
         if key not in self._newest:
             self._newest[key] = _local_newest(Path(key))
         return self._newest[key]
+
+
+def _repository(spec: str, given: str) -> tuple[Path, list[str]]:
+    """The repository holding the template given with --template, and the names a project's
+    record may give it: a clone's work tree or a bare repository, read in place; a git URL,
+    fetched into the user's cache (`sources.mirrored`; unreachable: exit 70)."""
+    if sources.is_url(given):
+        return sources.mirrored(given), [given]
+    path = Path(given)
+    top = git.toplevel(path) if path.is_dir() else None
+    if top is None and path.is_dir() and git.is_bare(path):
+        top = path
+    if top is None:
+        raise InputError(
+            f"--template {spec}: {given} is not a local git clone of a template, a bare "
+            "repository or a git URL"
+        )
+    return top, [str(top.resolve()), *git.remote_urls(top)]
 
 
 def _release_policy(top: Path, tag: str) -> Policy | None:

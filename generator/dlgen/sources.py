@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlgen import git, githistory, gitobjects
-from dlgen.errors import InputError, ProcessError
+from dlgen.errors import InputError, InternalError, ProcessError
 from dlgen.template import Template
 
 _HERE = Path(__file__).resolve().parent
@@ -116,6 +116,27 @@ def _from_git(spec: str, url: str, ref: str | None, subdir: str = "") -> Iterato
         yield Source(spec, export / subdir, version, commit, False, name, origin.rstrip("/"))
 
 
+def mirrored(url: str) -> Path:
+    """The git template at `url`, fetched now into a bare mirror under the user's cache dir
+    ($XDG_CACHE_HOME/dlgen/templates): its tags are the releases. Unreachable: exit 70 naming
+    the URL, since its newest release is then unknown."""
+    import hashlib
+    import os
+
+    plain = url.removeprefix("git+")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    name = plain.rstrip("/").rpartition("/")[2].removesuffix(".git") or "template"
+    digest = hashlib.sha256(plain.rstrip("/").encode()).hexdigest()[:16]
+    dst = cache / "dlgen" / "templates" / f"{name}-{digest}.git"
+    try:
+        git.mirror(plain, dst)
+    except ProcessError as e:
+        raise InternalError(
+            f"cannot fetch template {url}: {_clone_error(e)}; its newest release is unknown"
+        ) from e
+    return dst
+
+
 @contextmanager
 def resolve(spec: str, ref: str | None = None, *, base: Path | None = None) -> Iterator[Source]:
     """Resolve a --template value (NAME, PATH or URL, optionally @REF) to a renderable Source.
@@ -145,6 +166,10 @@ def resolve(spec: str, ref: str | None = None, *, base: Path | None = None) -> I
             f"template {source!r} is neither a bundled template ({known}), "
             "a directory, nor a git URL"
         )
+    if git.is_bare(path):  # a forge's copy or a mirror: read in place, as a clone is
+        with _from_git(source, str(path), ref) as src:
+            yield src
+        return
     top = git.toplevel(path)
     committed = top is not None and githistory.rev_parse("HEAD", top) is not None
     # A repository root is a git source; a folder inside one is, when a ref is asked for

@@ -343,7 +343,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     assert result.code == 2
     assert result.err == (
         f"dlgen: error: --template {tmp_path / 'nope'}: {tmp_path / 'nope'} "
-        "is not a local git clone of a template\n"
+        "is not a local git clone of a template, a bare repository or a git URL\n"
     )
 
 
@@ -431,5 +431,38 @@ def test_check_with_the_template_clone_applies_the_newest_releases_policy(
     assert bad.code == 2
     assert bad.err == (
         f"dlgen: error: --template {tmp_path / 'nowhere'}: {tmp_path / 'nowhere'} is not a local "
-        "git clone of a template\n"
+        "git clone of a template, a bare repository or a git URL\n"
     )
+
+
+def test_the_template_given_by_url_or_bare_repository(
+    tmp_path: Path, tpl: TemplateRepo, isolated_env: Path
+) -> None:
+    """`--template URL` (fetched into the user's cache) and `--template BARE` (read in place)
+    apply the newest release's policy as a clone does; a URL that cannot be fetched is exit 70
+    with one line naming it, never "current" or a pass."""
+    old = new(tmp_path / "fleet/old", f"file://{tpl.root}@v1.0.0")
+    tpl.write({"copier.yml": COPIER + "  policy:\n    min_version: v2.0.0\n    max_lag: 0\n"})
+    tpl.release("v2.0.0")
+    bare = tmp_path / "forge/tpl.git"
+    git("clone", "-q", "--bare", str(tpl.root), str(bare), cwd=tmp_path)
+    mirror = f"{tpl.root.as_uri()}={bare.as_uri()}"  # a mirror, named for the recorded source
+    for given in (tpl.root.as_uri(), str(bare), mirror):
+        code, data = status_json(str(old), "--template", given, "--exit-code")
+        [row] = data["projects"]
+        assert (code, row["state"], row["newest_version"]) == (1, "failing", "v2.0.0"), given
+        result = invoke("check", str(old), "--template", given, "--only", "version")
+        assert result.code == 1 and "DLG003" in result.out, (given, result.out)
+    cached = list((isolated_env / ".cache/dlgen/templates").iterdir())
+    assert [p.name.rpartition("-")[0] for p in sorted(cached)] == ["tpl", "tpl"]  # two URLs
+    tpl.release("v2.1.0")  # a newer release is fetched into the cache, not read from it stale
+    code, data = status_json(str(old), "--template", tpl.root.as_uri())
+    assert data["projects"][0]["newest_version"] == "v2.1.0"
+    gone = (tmp_path / "moved").as_uri()
+    for command in (["status", str(old)], ["check", str(old)]):
+        result = invoke(*command, "--template", gone)
+        assert (result.code, result.out) == (70, ""), result
+        assert result.err.count("\n") == 1 and result.err.startswith(
+            f"dlgen: error: cannot fetch template {gone}: "
+        ), result.err
+        assert result.err.endswith("; its newest release is unknown\n")

@@ -211,6 +211,27 @@ def test_git_template_at_ref_and_url(tmp_path: Path, template_factory) -> None: 
     assert not (tmp_path / "c").exists()
 
 
+def test_bare_repository_is_a_git_template(tmp_path: Path, template_factory) -> None:  # type: ignore[no-untyped-def]
+    """A forge's copy (`git clone --bare`) is a template source as a clone is: its newest
+    version tag by default, or @REF; later updates read it too."""
+    tpl: TemplateRepo = template_factory(SIMPLE)
+    tpl.release("v1")
+    tpl.write({"README.md.jinja": "# {{ name }} v2\n"})
+    tpl.release("v2")
+    bare = tmp_path / "forge/tpl.git"
+    git("clone", "-q", "--bare", str(tpl.root), str(bare), cwd=tmp_path)
+    result = invoke("new", str(tmp_path / "a"), "--template", f"{bare}@v1", "--defaults")
+    assert result.code == 0, result.err
+    assert (tmp_path / "a/README.md").read_text() == "# demo\n"
+    record = yaml.safe_load((tmp_path / "a/.dlgen.yml").read_text())
+    assert (record["template"], record["template_version"]) == ("../forge/tpl.git", "v1")
+    assert invoke("update", str(tmp_path / "a")).code == 0  # to v2, read from the bare repo
+    assert (tmp_path / "a/README.md").read_text() == "# demo v2\n"
+    result = invoke("new", str(tmp_path / "b"), "--template", str(bare), "--defaults")
+    assert result.code == 0, result.err
+    assert yaml.safe_load((tmp_path / "b/.dlgen.yml").read_text())["template_version"] == "v2"
+
+
 def test_unknown_template_exits_2(tmp_path: Path) -> None:
     result = invoke("new", str(tmp_path / "p"), "--template", "no-such-template", "--defaults")
     assert result.code == 2 and "no-such-template" in result.err
