@@ -208,12 +208,17 @@ def _context(
 
 
 def tasks(
-    template_dir: Path, src_path: Path, project: Path, context: Mapping[str, Any], vcs_ref: str
+    template_dir: Path,
+    src_path: Path,
+    project: Path,
+    context: Mapping[str, Any],
+    vcs_ref: str,
+    operation: str = "update",
 ) -> list[Migration]:
-    """The template's copier `_tasks`, rendered as copier renders them on an update
-    (`_copier_operation` "update", STAGE=task), to run in the project after the merge and
-    before the `after` migrations, as copier runs them in the project it updates. Their stage is
-    "task"."""
+    """The template's copier `_tasks`, rendered as copier renders them (`_copier_operation`
+    `operation`, STAGE=task): on an update, to run in the project after the merge and before
+    the `after` migrations, as copier runs them in the project it updates; on a copy (`new`),
+    in the project at its final path once the render is there. Their stage is "task"."""
     config = _config(template_dir)
     raw_tasks = config.get("_tasks")
     if not isinstance(raw_tasks, list) or not raw_tasks:
@@ -222,7 +227,7 @@ def tasks(
     ctx = {
         **_context(context, src_path, project, vcs_ref, "tasks"),
         "_stage": "task",
-        "_copier_operation": "update",
+        "_copier_operation": operation,
     }
     found = []
     for raw in raw_tasks:

@@ -7,8 +7,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,22 +20,20 @@ from dlgen import (
     githistory,
     gitwork,
     lifecycle,
+    migrations,
     names,
     proc,
     questions,
     signals,
     sources,
+    staging,
     template_branch,
 )
 from dlgen.errors import DlgenError, InputError, ProcessError, StepError, UnsafeStateError
-from dlgen.render import render
+from dlgen.render import Rendered, render, trusted_by_settings
 from dlgen.template import Template
 
 DEFAULT_TEMPLATE = "dl-project"
-_STAGING_PREFIX = ".dlgen-new-"
-# .dlgen-new-<name>-<pid>-<mkdtemp suffix>; the marker inside names the host and pid again.
-_STAGING = re.compile(rf"{re.escape(_STAGING_PREFIX)}.*-(?P<pid>[0-9]+)-[a-z0-9_]{{8}}")
-_MARKER = ".dlgen-staging"
 
 
 @dataclass(frozen=True)
@@ -75,14 +73,14 @@ def new(
     with signals.raising(), sources.resolve(spec) as source:
         tpl = Template.load(source.path, flavour)
         wanted, notes = collect_answers(dst, given, data or {}, tpl, source, pinned=bool(template))
-        user_defaults = git_config_defaults(tpl.dlgen, _anchor(dst), skip=wanted)
+        user_defaults = git_config_defaults(tpl.dlgen, staging.anchor_of(dst), skip=wanted)
         defaults = questions.ask_or_default(tpl.questions, wanted, user_defaults, defaults=defaults)
         if pretend:
             return _pretend(
                 source, dst, wanted, user_defaults, trust=trust, notes=notes, flavour=flavour
             )
-        notes += remove_dead_staging(_anchor(dst))
-        with _staging(dst) as out:
+        notes += staging.remove_dead(staging.anchor_of(dst))
+        with staging.directory(dst) as out:
             result = _generate(
                 source,
                 out,
@@ -94,6 +92,7 @@ def new(
                 git_init=git_init,
                 install_hooks=install_hooks,
                 flavour=flavour,
+                copier_tasks=tpl.flavour == "copier" and not source.bundled,
             )
     return replace(result, notes=notes + result.notes)
 
@@ -193,11 +192,14 @@ def _generate(
     git_init: bool,
     install_hooks: bool,
     flavour: str | None = None,
+    copier_tasks: bool = False,
 ) -> NewResult:
     """The steps inside the staging directory, ending with the rename into place.
 
     The repository is created first so that `pre-commit install` (an interpreter start-up of
     its own) runs on another core while copier renders; the first commit follows the render.
+    With `copier_tasks` (a copier template not bundled), its `_tasks` run as copier runs them:
+    in the project at its final path once the render is there (`_in_place`).
     """
     if git_init:
         out.mkdir()
@@ -212,6 +214,7 @@ def _generate(
             trust=trust,
             flavour=flavour,
             user_defaults=user_defaults,
+            skip_tasks=copier_tasks,  # they run in the project, at its final path
         )
         if source.bundled and "package_name" in rendered.answers:
             names.check_package_name(str(rendered.answers["package_name"]))
@@ -219,14 +222,53 @@ def _generate(
         answers.save(out, record)
         if source.bundled:
             lifecycle.run(source.name, "post_generate", project=out, answers=rendered.answers)
-        if git_init:
+        tasks = copier_task_list(source, rendered, dst, trust) if copier_tasks else []
+        if git_init and not tasks:
             _step("git commit", lambda: commit_first_render(out, record))
         notes = hook_notes(hooks) if git_init and install_hooks else []
-    _move_into_place(out, dst)
+    if tasks:
+        _in_place(out, dst, tasks, record if git_init else None)
+    else:
+        staging.move_into_place(out, dst)
     steps = [str(s) for s in rendered.meta.get("next_steps", [])]
     if git_init:  # CI's `dlgen check` and every later update read the template branch
         steps.append(f"git push -u origin HEAD {record.branch}  # once a remote exists")
     return NewResult(dst, source.spec, record.template_version, steps, notes)
+
+
+def copier_task_list(
+    source: sources.Source, rendered: Rendered, dst: Path, trust: bool
+) -> list[migrations.Migration]:
+    """The template's `_tasks` as copier renders them on a copy (`_copier_conf.dst_path`: the
+    project's final path); without trust (--trust, or copier's settings), refused as copier
+    refuses them (exit 2)."""
+    context = rendered.context or rendered.answers
+    found = migrations.tasks(
+        source.path, source.path, dst.absolute(), context, source.version, operation="copy"
+    )
+    if found and not trust and not trusted_by_settings(source.origin):
+        raise InputError(
+            "the template uses tasks, which run code on this machine; re-run with --trust if "
+            "you trust it (or add it to the `trust` list of copier's settings.yml)"
+        )
+    return found
+
+
+def _in_place(
+    out: Path, dst: Path, tasks: list[migrations.Migration], record: answers.Record | None
+) -> None:
+    """Move the render into place, run the tasks there (copier runs them in `dst_path`), then
+    make the first commit (with `record`): it holds the project as copier leaves it, tasks'
+    work included, as dlgen's later renders do. A failure or ^C removes what was moved in."""
+    existed = dst.is_dir()
+    staging.move_into_place(out, dst)
+    try:
+        migrations.run(tasks, "task", dst)
+        if record is not None:
+            _step("git commit", lambda: commit_first_render(dst, record))
+    except BaseException:
+        staging.take_back(dst, existed)
+        raise
 
 
 def check_destination(path: Path) -> Path:
@@ -298,87 +340,3 @@ def _step(name: str, func: Any) -> None:
     except DlgenError as e:
         hint = " (use --no-git to generate without git)" if name.startswith("git") else ""
         raise StepError(name, f"{e}{hint}") from e
-
-
-def _anchor(dst: Path) -> Path:
-    """The nearest existing directory at or above dst's parent: where staging happens."""
-    anchor = dst.parent
-    while not anchor.exists():
-        anchor = anchor.parent
-    return anchor
-
-
-@contextmanager
-def _staging(dst: Path) -> Iterator[Path]:
-    """A render directory on the destination's filesystem, removed whatever happens.
-
-    Its name carries this process's id, and a marker file inside names host and pid, so that a
-    later `dlgen new` can tell a directory left by a killed run (SIGKILL, power loss) from one
-    that is still in use.
-    """
-    anchor = _anchor(dst)
-    prefix = f"{_STAGING_PREFIX}{dst.name[:40]}-{os.getpid()}-"
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=anchor))
-    except OSError as e:
-        raise UnsafeStateError(
-            f"cannot create {dst}: making a directory in {anchor} failed: {e.strerror}"
-        ) from e
-    try:
-        (tmp / _MARKER).write_text(f"{os.uname().nodename} {os.getpid()}\n", encoding="utf-8")
-        yield tmp / dst.name
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def remove_dead_staging(anchor: Path) -> list[str]:
-    """Remove staging directories a killed `dlgen new` left in `anchor`; say which.
-
-    Only a directory (not a link) named `.dlgen-new-<name>-<pid>-XXXXXXXX`, owned by this user,
-    holding dlgen's marker with this host's name and that pid, whose process is gone.
-    """
-    removed = []
-    host = os.uname().nodename
-    try:
-        entries = list(os.scandir(anchor))
-    except OSError:
-        return []
-    for entry in entries:
-        match = _STAGING.fullmatch(entry.name)
-        if match is None or not entry.is_dir(follow_symlinks=False):
-            continue
-        pid = int(match["pid"])
-        try:
-            owner = entry.stat(follow_symlinks=False).st_uid
-            marker = Path(entry.path, _MARKER).read_text(encoding="utf-8").split()
-        except (OSError, UnicodeDecodeError):
-            continue
-        if owner != os.getuid() or marker != [host, str(pid)] or _alive(pid):
-            continue
-        shutil.rmtree(entry.path, ignore_errors=True)
-        removed.append(
-            f"removed {Path(anchor, entry.name)}/, left by an interrupted dlgen new "
-            f"(process {pid} is gone)"
-        )
-    return removed
-
-
-def _move_into_place(out: Path, dst: Path) -> None:
-    """Rename the render to `dst`; an existing (empty) `dst` keeps its inode, so a shell inside it
-    stays valid."""
-    if not dst.is_dir():
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        out.rename(dst)
-        return
-    for child in out.iterdir():
-        child.rename(dst / child.name)

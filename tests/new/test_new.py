@@ -251,6 +251,43 @@ def test_tasks_need_trust(tmp_path: Path, template_factory) -> None:  # type: ig
     assert (tmp_path / "q/ran").exists()
 
 
+def test_tasks_run_in_the_project_at_its_final_path(tmp_path: Path, template_factory) -> None:  # type: ignore[no-untyped-def]
+    """copier runs `_tasks` in `dst_path` after the render (`_copier_operation` "copy"); dlgen
+    too, after the rename out of its staging directory: `$PWD` and `_copier_conf.dst_path` name
+    the project. The first commit holds the project as copier leaves it, tasks' work included,
+    so the tree is clean and the gate green; a failing task leaves nothing behind."""
+    task = (
+        "_tasks:\n"
+        '  - echo "$PWD {{ _copier_conf.dst_path }} {{ _copier_operation }} $STAGE" > where.txt\n'
+        "  - rm -f scratch.txt\n"
+    )
+    tpl = template_factory(
+        {**SIMPLE, "copier.yml": SIMPLE["copier.yml"] + task, "scratch.txt": "temporary\n"}
+    )
+    dst = tmp_path / "work/p"
+    result = invoke("new", str(dst), "--template", str(tpl.root), "--defaults", "--trust")
+    assert result.code == 0, result.err
+    assert (dst / "where.txt").read_text() == f"{dst} {dst} copy task\n"
+    assert not (dst / "scratch.txt").exists()
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=dst) == ""
+    assert "where.txt" in git("ls-tree", "--name-only", "dlgen/template", cwd=dst).split()
+    assert git("rev-parse", "HEAD", cwd=dst) == git("rev-parse", "dlgen/template", cwd=dst)
+    assert invoke("check", str(dst)).code == 0
+    assert [p.name for p in (tmp_path / "work").iterdir()] == ["p"]  # no staging left
+    failing = template_factory(
+        {**SIMPLE, "copier.yml": SIMPLE["copier.yml"] + "_tasks:\n  - touch made\n  - exit 3\n"}
+    )
+    for there in (tmp_path / "bad", tmp_path / "empty"):
+        if there.name == "empty":
+            there.mkdir()
+        result = invoke("new", str(there), "--template", str(failing.root), "--defaults", "--trust")
+        assert result.code == 1 and result.err.startswith(
+            "dlgen: error: task `exit 3` failed: exit 3"
+        )
+        assert not there.exists() if there.name == "bad" else list(there.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".dlgen-new-")) == []
+
+
 # --- template faults: clear error, nothing written, nothing outside ---------------------------
 
 
