@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import TemplateRepo, build_file_tree
+from tests.helpers import TemplateRepo, build_file_tree, forge_stubs
 
 _SCRUB = (
     "GIT_DIR",
@@ -59,6 +60,23 @@ def template_factory(tmp_path: Path) -> Callable[..., TemplateRepo]:
         return TemplateRepo(root)
 
     return make
+
+
+@pytest.fixture
+def forge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], dict[str, Any]]:
+    """`gh` and `glab` stubs first on PATH (`helpers.forge_stubs`); returns a reader of their
+    recorded state: `calls` (argv, repository, body) and the `open` requests."""
+    bin_dir, state = forge_stubs(tmp_path)
+    monkeypatch.setenv("FORGE_STATE", str(state))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+    def read() -> dict[str, Any]:
+        if not state.exists():
+            return {"open": {}, "calls": []}
+        loaded: dict[str, Any] = json.loads(state.read_text())
+        return loaded
+
+    return read
 
 
 @pytest.fixture

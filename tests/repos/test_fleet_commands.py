@@ -1,18 +1,17 @@
 """The fleet commands where users really run them (issue 17 with issue #16's repositories):
 `dlgen rollout`, `dlgen status --preview REF` and an update running a trusted `_migrations` script
 in a shallow CI checkout (`--depth 1`), a clone with core.fileMode=false, and a linked work tree.
-The provider's CLI is a stub first on PATH (tests/helpers.forge_stubs)."""
+The provider's CLI is a stub first on PATH (the `forge` fixture)."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import TemplateRepo, forge_stubs, git, invoke
+from tests.helpers import TemplateRepo, git, invoke
 from tests.repos.conftest import COPIER, V2, Repos, modes_at, release, tree_at, up
 
 # moves the project's own batch size under `batch:` in the create-only params.yaml
@@ -43,15 +42,6 @@ def place(
         clone = repos.worktree(repos.clone(origin, "main-clone"), "linked", "work")
     release(tpl, "v2", {**V2, "copier.yml": COPIER + MIGRATION})
     return clone
-
-
-@pytest.fixture
-def forge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], dict[str, object]]:
-    """`gh` and `glab` stubs first on PATH; returns a reader of their recorded state."""
-    bin_dir, state = forge_stubs(tmp_path)
-    monkeypatch.setenv("FORGE_STATE", str(state))
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    return lambda: json.loads(state.read_text())  # type: ignore[no-any-return]
 
 
 def test_rollout(place: Path, repos: Repos, forge: Callable[[], dict[str, object]]) -> None:

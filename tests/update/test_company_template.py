@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, commit_all, forge_stubs, git, invoke, up
+from tests.helpers import TemplateRepo, commit_all, git, invoke, up
 
 COPIER = (
     "_subdirectory: project\n_templates_suffix: .jinja\n"
@@ -166,13 +168,8 @@ class ByBot:
     the reviewer resolves on the request's branch and pushes; the forge merges it into main."""
 
     provider: str
-    state: Path  # the forge stubs' open requests and calls
-
-    def _forge(self) -> dict[str, object]:
-        if not self.state.exists():
-            return {"open": {}, "calls": []}
-        loaded: dict[str, object] = json.loads(self.state.read_text())
-        return loaded
+    _forge: Callable[[], dict[str, Any]]  # the stubs' recorded calls and open requests
+    state: Path
 
     def _calls(self) -> list[dict[str, object]]:
         calls = self._forge()["calls"]
@@ -254,14 +251,12 @@ Way = ByHand | ByBot
 
 
 @pytest.fixture(params=["by hand", "github", "gitlab"])
-def way(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Way:
+def way(request: pytest.FixtureRequest) -> Way:
     """How the releases go out: by hand, or by the bot with `gh` or `glab` stubbed on PATH."""
     if request.param == "by hand":
         return ByHand()
-    bin_dir, state = forge_stubs(tmp_path)
-    monkeypatch.setenv("FORGE_STATE", str(state))
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    return ByBot(request.param, state)
+    forge = request.getfixturevalue("forge")
+    return ByBot(request.param, forge, Path(os.environ["FORGE_STATE"]))
 
 
 def gate_red(tree: Path) -> None:

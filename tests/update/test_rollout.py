@@ -5,7 +5,6 @@ calls and keeps the open requests, so the thing under test is dlgen, not the pro
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import jsonschema
 import pytest
 
 import dlgen
-from tests.helpers import TemplateRepo, forge_stubs, git, invoke
+from tests.helpers import TemplateRepo, git, invoke
 
 V1 = {
     "copier.yml": "_subdirectory: template\nname:\n  type: str\n  default: demo\n",
@@ -34,20 +33,6 @@ V2 = {
     "template/README.md.jinja": "# {{ name }}\n\nIntro, licence {{ licence }}.\n",
     "template/src/app.py": "print('v2')\n",
 }
-
-
-@pytest.fixture
-def forge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], dict[str, object]]:
-    """`gh` and `glab` stubs first on PATH; returns a reader of their recorded state."""
-    bin_dir, state = forge_stubs(tmp_path)
-    monkeypatch.setenv("FORGE_STATE", str(state))
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-
-    def read() -> dict[str, object]:
-        loaded: dict[str, object] = json.loads(state.read_text())
-        return loaded
-
-    return read
 
 
 def _project(tmp_path: Path, tpl: TemplateRepo, name: str) -> tuple[Path, Path]:
