@@ -128,9 +128,14 @@ def mirrored(url: str) -> Path:
     name = plain.rstrip("/").rpartition("/")[2].removesuffix(".git") or "template"
     digest = hashlib.sha256(plain.rstrip("/").encode()).hexdigest()[:16]
     dst = cache / "dlgen" / "templates" / f"{name}-{digest}.git"
+    fresh = not dst.exists()
     try:
         git.mirror(plain, dst)
     except ProcessError as e:
+        if fresh:  # nothing fetched: no empty mirror left behind
+            import shutil
+
+            shutil.rmtree(dst, ignore_errors=True)
         raise InternalError(
             f"cannot fetch template {url}: {_clone_error(e)}; its newest release is unknown"
         ) from e

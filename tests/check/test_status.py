@@ -453,6 +453,10 @@ def test_the_template_given_by_url_or_bare_repository(
         assert (code, row["state"], row["newest_version"]) == (1, "failing", "v2.0.0"), given
         result = invoke("check", str(old), "--template", given, "--only", "version")
         assert result.code == 1 and "DLG003" in result.out, (given, result.out)
+    rehearsed = invoke("status", str(old), "--template", tpl.root.as_uri(), "--preview", "v2.0.0")
+    assert rehearsed.code == 0 and f"clean       {old} v1.0.0 -> v2.0.0: " in rehearsed.out, (
+        rehearsed.out + rehearsed.err
+    )
     cached = list((isolated_env / ".cache/dlgen/templates").iterdir())
     assert [p.name.rpartition("-")[0] for p in sorted(cached)] == ["tpl", "tpl"]  # two URLs
     tpl.release("v2.1.0")  # a newer release is fetched into the cache, not read from it stale
@@ -466,3 +470,4 @@ def test_the_template_given_by_url_or_bare_repository(
             f"dlgen: error: cannot fetch template {gone}: "
         ), result.err
         assert result.err.endswith("; its newest release is unknown\n")
+    assert len(list((isolated_env / ".cache/dlgen/templates").iterdir())) == 2  # none for it
