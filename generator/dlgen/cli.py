@@ -38,8 +38,8 @@ def cli(debug: bool) -> None:
     "--template",
     "-t",
     metavar="NAME|PATH|URL[@REF]",
-    help="Bundled name, directory or git URL.  [default: the --data-file project's template, "
-    "else dl-project]",
+    help="Bundled name, directory, git repository (a clone or a bare one) or git URL.  "
+    "[default: the --data-file project's template, else dl-project]",
 )
 @data_option
 @click.option(
