@@ -171,12 +171,11 @@ class ByBot:
     _forge: Callable[[], dict[str, Any]]  # the stubs' recorded calls and open requests
     state: Path
 
-    def _calls(self) -> list[dict[str, object]]:
-        calls = self._forge()["calls"]
-        assert isinstance(calls, list)
+    def _calls(self) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = self._forge()["calls"]
         return calls
 
-    def _rollout(self, fleet: dict[str, Path]) -> dict[str, dict[str, object]]:
+    def _rollout(self, fleet: dict[str, Path]) -> dict[str, dict[str, Any]]:
         paths = [str(p) for p in fleet.values()]
         result = invoke(
             "rollout", "--provider", self.provider, "--trust", "--format", "json", *paths
@@ -185,9 +184,8 @@ class ByBot:
         rows = json.loads(result.out)["projects"]
         return dict(zip(fleet, rows, strict=True))
 
-    def _body(self, call: dict[str, object]) -> str:
+    def _body(self, call: dict[str, Any]) -> str:
         args = call["args"]
-        assert isinstance(args, list)
         return str(call["body"]) if "body" in call else str(args[args.index("--description") + 1])
 
     def roll(self, fleet: dict[str, Path], tmp_path: Path, release: str) -> Rolled:
@@ -196,7 +194,7 @@ class ByBot:
         assert {n: r["state"] for n, r in first.items()} == dict.fromkeys(fleet, "opened")
         made = self._calls()[before:]
         verb = "pr" if self.provider == "github" else "mr"
-        creates = [c for c in made if c["args"][:2] == [verb, "create"]]  # type: ignore[index]
+        creates = [c for c in made if c["args"][:2] == [verb, "create"]]
         assert len(creates) == len(fleet)  # one request per project
         tips = {n: self._tip(n, fleet) for n in fleet}
         again = self._rollout(fleet)  # the weekly job runs again while the requests are open
@@ -205,22 +203,23 @@ class ByBot:
             n: str(r["request"]).rpartition("/")[2] for n, r in first.items()
         }
         assert tips == {n: self._tip(n, fleet) for n in fleet}  # nothing pushed twice
-        edits = [c for c in self._calls()[before + len(made) :] if c["args"][1] != "list"]  # type: ignore[index]
-        assert [c["args"][:2] for c in edits] == [[verb, "edit" if verb == "pr" else "update"]] * 3
+        edits = [c for c in self._calls()[before + len(made) :] if c["args"][1] != "list"]
+        edit = [verb, "edit" if verb == "pr" else "update"]
+        assert [c["args"][:2] for c in edits] == [edit] * len(fleet)  # each body rewritten
         open_now = self._forge()["open"]
         assert isinstance(open_now, dict) and len(open_now) == len(fleet)  # never duplicated
         rolled = Rolled()
-        for (name, row), create, edit in zip(first.items(), creates, edits, strict=True):
+        for (name, row), create, edited in zip(first.items(), creates, edits, strict=True):
             body = self._body(create)
-            assert self._body(edit) == body  # the body rewritten, the same for the same update
+            assert self._body(edited) == body  # the body rewritten, the same for the same update
             assert body.startswith("<!-- dlgen rollout -->\n")
-            for path in row["unresolved"]:  # type: ignore[union-attr]
+            for path in row["unresolved"]:
                 assert f"- `{path}`: " in body
             review = tmp_path / f"review-{name}-{release}"
             origin = tmp_path / "origins" / f"{name}.git"
             git("clone", "-q", "--branch", "dlgen/sync", str(origin), str(review), cwd=tmp_path)
             rolled.trees[name], rolled.told[name] = review, body
-            rolled.unresolved[name] = list(row["unresolved"])  # type: ignore[call-overload]
+            rolled.unresolved[name] = list(row["unresolved"])
         return rolled
 
     def _tip(self, name: str, fleet: dict[str, Path]) -> str:
