@@ -142,6 +142,21 @@ def test_far_apart_edits_stay_git_line_merge_untouched(repo: Path) -> None:
     ).replace("100", "120")
 
 
+def test_a_branch_whose_file_never_parsed_keeps_the_clean_line_merge(repo: Path) -> None:
+    """Not the merge's doing: `feature` declares a table twice on its own."""
+    twice = PYPROJECT + "\n[tool.ruff]\nfix = true\n"
+    branches(
+        repo,
+        theirs={"pyproject.toml": twice},
+        ours={"pyproject.toml": PYPROJECT.replace('name = "demo"', 'name = "demo"  # x')},
+    )
+    done = merge(repo)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (repo / "pyproject.toml").read_text() == twice.replace(
+        'name = "demo"', 'name = "demo"  # x'
+    )
+
+
 def test_unreadable_input_is_exit_2_naming_the_file(tmp_path: Path) -> None:
     (tmp_path / "a.toml").write_text("a = 1\n")
     r = dlgen("merge-file", "missing.toml", "a.toml", "a.toml", "a.toml", cwd=tmp_path)
