@@ -348,18 +348,39 @@ def test_duplicate_toml_table_is_a_problem() -> None:
     )
 
 
-def test_duplicate_yaml_and_json_keys_are_problems() -> None:
-    yaml_problem = problem("ci.yml", b"a: 1\nb: 2\na: 3\n")
-    assert yaml_problem is not None
-    assert 'found duplicate key "a" with value "3"' in yaml_problem
-    assert problem("x.json", b'{"a": 1, "a": 2}') == "duplicate key 'a'"
+@pytest.mark.parametrize(
+    ("path", "text", "said"),
+    [
+        ("ci.yml", b"a: 1\nb: 2\na: 3\n", 'found duplicate key "a" with value "3" (line 3'),
+        ("ci.yml", b'a: 1\n"a": 2\n', 'found duplicate key "a" with value "2"'),  # quoted too
+        ("ci.yml", b"jobs:\n  - {x: 1, x: 2}\n", 'found duplicate key "x"'),  # nested, flow
+        ("ci.yml", b"---\na: 1\n---\nb: 1\nb: 2\n", 'found duplicate key "b"'),  # 2nd document
+        ("ci.yml", b"a: [1\n", "did not find expected ',' or ']'"),
+        ("x.json", b'{"a": 1, "a": 2}', "duplicate key 'a'"),
+    ],
+)
+def test_duplicate_keys_and_syntax_errors_are_problems(path: str, text: bytes, said: str) -> None:
+    found = problem(path, text)
+    assert found is not None
+    assert said in found
+    assert "\n" not in found
 
 
-def test_well_formed_files_have_no_problem() -> None:
-    assert problem("pyproject.toml", PYPROJECT.encode()) is None
-    assert problem("ci.yml", WORKFLOW.encode()) is None
-    assert problem(".gitlab-ci.yml", b"x: !reference [a, b]\n") is None
-    assert problem("Makefile", b"a:\n\tb\n") is None
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("pyproject.toml", PYPROJECT.encode()),
+        ("ci.yml", WORKFLOW.encode()),
+        (".gitlab-ci.yml", b"x: !reference [a, b]\n"),  # a tag no loader knows
+        ("ci.yml", b"base: &b {k: 1}\nx: *b\ny: *b\n"),  # one anchor, two aliases
+        ("ci.yml", b'1: a\n"1": b\n'),  # an int key and a str key
+        ("ci.yml", b"%YAML 1.2\n---\na: 1\n---\na: 1\n"),  # the same key in two documents
+        ("ci.yml", b""),
+        ("Makefile", b"a:\n\tb\n"),
+    ],
+)
+def test_well_formed_files_have_no_problem(path: str, text: bytes) -> None:
+    assert problem(path, text) is None
 
 
 def test_project_layout_survives_byte_for_byte_outside_the_change() -> None:
