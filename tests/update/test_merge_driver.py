@@ -10,20 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import commit_all, dlgen, git
+from tests.helpers import DEP, PYPROJECT, commit_all, dlgen, git
 
-PYPROJECT = """\
-[project]
-name = "demo"
-dependencies = [
-    "numpy>=1.26",
-    "torch>=2.1",
-]
-
-[tool.ruff]
-line-length = 100
-"""
-DEP = '    "torch>=2.1",\n'
 README = (Path(__file__).parents[2] / "README.md").read_text()
 # the lines the README documents, used as they are (dlgen run as this interpreter's module)
 ATTRIBUTES = README.split("cat >> .gitattributes <<'LINES'\n", 1)[1].split("LINES\n", 1)[0]

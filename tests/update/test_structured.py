@@ -7,22 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import TemplateRepo, commit_all, git, up
-
-PYPROJECT = """\
-[project]
-name = "demo"
-dependencies = [
-    "numpy>=1.26",
-    "torch>=2.1",
-]
-
-[tool.ruff]
-line-length = 100
-
-[tool.pytest.ini_options]
-addopts = "-q"
-"""
+from tests.helpers import DEP, PYPROJECT, TemplateRepo, commit_all, git, up
 
 PRECOMMIT = """\
 repos:
@@ -56,7 +41,6 @@ V1 = {
     "Makefile": MAKEFILE,
 }
 
-DEP = '    "torch>=2.1",\n'
 HOOK = "      - id: ruff-format\n"
 STEP = "        run: pytest -q\n"
 

@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, commit_all, git, invoke, on_terminal, tree_snapshot
+from tests.helpers import (
+    TemplateRepo,
+    adopt_needs_trust,
+    commit_all,
+    git,
+    invoke,
+    on_terminal,
+    own_repo,
+    tree_snapshot,
+)
 
 EXTENSION = """from jinja2.ext import Extension
 
@@ -186,16 +195,8 @@ def test_copier_settings_trust_list_is_honoured(
 
 
 def test_adopt_with_trust(tmp_path: Path, uv_tpl: TemplateRepo) -> None:
-    repo = tmp_path / "existing"
-    repo.mkdir()
-    (repo / "README.md").write_text("# mine\n")
-    git("init", "-q", cwd=repo)
-    commit_all(repo, "mine")
-    refused = invoke("adopt", str(repo), "--template", f"{uv_tpl.root}@v1")
-    assert refused.code == 2 and "--trust" in refused.err
-    result = invoke("adopt", str(repo), "--template", f"{uv_tpl.root}@v1", "--trust")
-    assert result.code == 0, result.err
-    assert (repo / "README.md").read_text() == "# mine\n"
+    repo = own_repo(tmp_path / "existing")
+    adopt_needs_trust(repo, f"{uv_tpl.root}@v1")
     release_uv_v2(uv_tpl)
     result = invoke("update", str(repo), "--trust")
     assert result.code == 4, result.out + result.err  # the user's own README meets the template's
