@@ -157,6 +157,24 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, bytes, int]]:
     return snap
 
 
+def project_files(root: Path) -> dict[str, bytes]:
+    """The project's files and their bytes, records aside (dlgen's and copier's differ)."""
+    skip = {".copier-answers.yml", ".dlgen.yml"}
+    return {k: v[1] for k, v in tree_snapshot(root).items() if k not in skip}
+
+
+def copier_cli(*args: str, cwd: Path) -> None:
+    """The real copier CLI, beside dlgen (`args[0]` is its subcommand); it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "copier", args[0], "--quiet", *args[1:]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def on_terminal(
     args: list[str],
     cwd: Path,
