@@ -137,27 +137,6 @@ def plan_migrations(
     return found + migrations.tasks(where, where, root, context, versions[1])
 
 
-def migrations_to(
-    project: Path, to: str | None = None, *, template: str | None = None
-) -> list[migrations.Migration]:
-    """The migrations (and copier tasks, stage "task") that `dlgen update [--to TO]
-    [--template T]` would run in the project at `project`, in order, without running them and
-    without writing anything (no render, no commit: for a preview over a fleet). Commands are
-    rendered with the recorded answers; a question the target adds has no answer there yet.
-    Each has `.stage`, `.shown` (the command as the update reports it) and `.unsafe` (needs
-    --trust)."""
-    from dlgen.project import locate
-
-    root = locate(project)[0]
-    record = answers.load(root)
-    spec = record.template if template is None else _given_source(template)
-    refuse_lost_template(spec, root)
-    with sources.resolve(spec, to, base=root) as source:
-        flavour = Template.load(source.path, record.flavour).flavour
-        versions = (record.template_version, source.version)
-        return plan_migrations(source, flavour, versions, dict(record.answers), root, None)
-
-
 def runs_commands(template_dir: Path) -> bool:
     """Whether copier.yml may declare `_migrations` or `_tasks` (read cheaply, before YAML)."""
     for name in ("copier.yml", "copier.yaml"):
