@@ -116,8 +116,9 @@ def _same_layout(state: TrainingState, run: Run, path: Path) -> None:
 
 
 def restore(run: Run, path: Path) -> None:
-    """Continue from `path`: refused if it was trained with other settings or on other data
-    (another data manifest), unless `train.allow_config_change`."""
+    """Continue from `path`: refused if it was trained in another layout (FSDP's shards or a
+    whole model), and, unless `train.allow_config_change`, with other settings or on other data
+    (another data manifest)."""
     state = checkpoint.load(path)
     _same_layout(state, run, path)
     changed = "; ".join(changes(state, run))
