@@ -135,7 +135,9 @@ def test_update_from_previous_release_with_local_loop_edits(
     tmp_path: Path, shared_venv: Path, e2e_env: dict[str, str]
 ) -> None:
     commit, old, new = previous_release()
-    assert old != new
+    # The edits and the expected conflict below are written against 0.1.0's loop and 0.2.0's
+    # moves: a new release needs them rewritten against the release before it.
+    assert (old, new) == ("0.1.0", "0.2.0"), (old, new)
     old_dlgen = install_dlgen_at(commit, tmp_path / "old-dlgen")
     project = tmp_path / "proj"
     run([str(old_dlgen), "new", str(project), "--defaults", "--no-hooks"], tmp_path, e2e_env)
