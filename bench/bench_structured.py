@@ -2,19 +2,28 @@
 issue 18), dlgen, copier and cruft, side by side in one run.
 
 The templates are local git repositories (clones or `fetch` snapshots; nothing is downloaded):
-pawamoy/copier-uv (copier) and scientific-python/cookie (copier and cookiecutter, so cruft too).
+pawamoy/copier-uv (copier), scientific-python/cookie (copier and cookiecutter, so cruft too) and,
+when given, audreyfeldroy/cookiecutter-pypackage (cookiecutter: cruft only).
 For each pair of consecutive releases (A, B), each tool makes a project at A with the same
 answers, the same user edits of the kinds template updates collide with are committed (a
 dependency, a pyproject table, a pre-commit repo, a CI step, an ignore line, a Makefile target,
 an editor setting in JSON; each where users put them: at the end of its list or file), and the
 tool updates it to B. Every pair starts afresh, so no tool's conflict resolution leaks into the
 next update. Counted per update: files left with conflicts (unmerged paths, conflict markers,
-`.rej` files) and TOML/YAML/JSON files an update left unparsable without calling them conflicts.
+`.rej` files) and TOML/YAML/JSON files an update left unparsable without calling them conflicts
+(where the template's own render parses: copier-uv's editor settings are JSON with trailing
+commas, unparsable in every tool's project).
+Then, against dlgen's project: the files whose bytes differ (conflicted files aside, records
+aside), and the seconds each tool's update took (wall, or CPU with DLGEN_BENCH_CLOCK=cpu).
 
 Run: python bench/bench_structured.py --copier-uv PATH --cookie PATH   (clones or bare mirrors,
        e.g. /work/.mirror/pawamoy+copier-uv/repo; cloned locally, never fetched)
-       [--copier-uv-releases 1.11.2,1.11.3,1.11.4,1.11.5]
-       [--cookie-releases 2025.11.21,2026.03.02,2026.04.03]
+       [--pypackage PATH]   (audreyfeldroy/cookiecutter-pypackage)
+       [--copier-uv-releases 1.11.2,1.11.3,1.11.4,1.11.5,1.12.0,1.13.0]
+       [--cookie-releases 2025.11.21,2026.03.02,2026.04.03,2026.06.18]
+       [--pypackage-releases v0.3.0,v0.3.1,v0.4.0,v0.5.0]   (v0.2.0 asks no
+       pypi_package_name, and dlgen refuses an answer to a question the template does not ask)
+     with dlgen, copier and cruft on PATH (or DLGEN_BENCH_BIN naming their directory)
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import tool
+from common import CPU_CLOCK, clock, tool
 
 ENV = {
     **os.environ,
@@ -58,6 +67,7 @@ class Template:
     releases: list[str]
     answers: dict[str, str]
     cookiecutter: bool = False  # cruft can render it too
+    copier: bool = True  # copier can render it
 
 
 @dataclass
@@ -68,6 +78,15 @@ class Outcome:
     broken: list[str] = field(default_factory=list)
     lost: list[str] = field(default_factory=list)  # user edits gone from a file called merged
     note: str = ""
+    project: Path | None = None
+    seconds: float = 0.0  # the update command's
+
+
+def timed_run(cmd: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> float:
+    """`run`, returning the seconds it took on the benchmark's clock."""
+    start = clock()
+    run(cmd, cwd, ok)
+    return clock() - start
 
 
 def run(cmd: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
@@ -233,7 +252,7 @@ def user_edits(root: Path) -> list[str]:
 # --- what an update left ------------------------------------------------------------------------
 
 
-def left(root: Path, edits: list[str]) -> Outcome:
+def left(root: Path, edits: list[str], seconds: float) -> Outcome:
     """Conflicted files (unmerged, markers, .rej), structured files that no longer parse, and
     the user's `edits` missing from files not left in conflict."""
     from dlgen.wellformed import problem
@@ -261,7 +280,49 @@ def left(root: Path, edits: list[str]) -> Outcome:
         for kind in edits
         if EDITS[kind][1] not in conflicts and EDITS[kind][2] not in _text(root / EDITS[kind][1])
     ]
-    return Outcome(sorted(conflicts), broken, lost)
+    return Outcome(sorted(conflicts), broken, lost, project=root, seconds=seconds)
+
+
+RECORDS = {".dlgen.yml", ".copier-answers.yml", ".cruft.json"}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """The project's files and their bytes, git's directory and the tools' records aside."""
+    return {
+        rel: path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file()
+        and (rel := path.relative_to(root).as_posix()).split("/")[0] != ".git"
+        and rel not in RECORDS
+    }
+
+
+def template_broke(dlgen_project: Path, rel: str) -> bool:
+    """Whether the template's own render of `rel` (on dlgen's template branch, after the update)
+    does not parse either: copier-uv's editor settings are JSON with comments and trailing
+    commas, unparsable in every tool's project and no tool's doing."""
+    from dlgen.wellformed import problem
+
+    pristine = subprocess.run(
+        ["git", "show", f"dlgen/template:{rel}"],
+        cwd=dlgen_project,
+        capture_output=True,
+        check=False,
+    )
+    return pristine.returncode == 0 and problem(rel, pristine.stdout) is not None
+
+
+def differ(ours: Outcome, theirs: Outcome) -> list[str]:
+    """The files whose bytes differ between two tools' projects, those either left in conflict
+    (and their `.rej` files) aside."""
+    assert ours.project is not None and theirs.project is not None
+    a, b = tree(ours.project), tree(theirs.project)
+    aside = set(ours.conflicts) | set(theirs.conflicts)
+    return sorted(
+        rel
+        for rel in a.keys() | b.keys()
+        if a.get(rel) != b.get(rel) and rel.removesuffix(".rej") not in aside
+    )
 
 
 def _text(path: Path) -> str:
@@ -290,11 +351,13 @@ def dlgen_case(t: Template, a: str, b: str, work: Path, before: bool) -> Outcome
     run([*cmd, "--defaults", "--no-hooks", "--trust", *_data(t)], work)
     edits = user_edits(project)
     dlgen = [tool("python"), "-c", BEFORE] if before else [tool("dlgen")]
-    run([*dlgen, "update", "--to", b, "--trust", "--defaults"], project, ok=(0, 4))
-    return left(project, edits)
+    seconds = timed_run([*dlgen, "update", "--to", b, "--trust", "--defaults"], project, ok=(0, 4))
+    return left(project, edits, seconds)
 
 
 def copier_case(t: Template, a: str, b: str, work: Path) -> Outcome:
+    if not t.copier:
+        return Outcome(note="n/a (cookiecutter template)")
     project = work / "copier"
     run(
         [
@@ -314,7 +377,7 @@ def copier_case(t: Template, a: str, b: str, work: Path) -> Outcome:
     git("add", "-A", cwd=project)
     git("commit", "-qm", "init", cwd=project)
     edits = user_edits(project)
-    run(
+    seconds = timed_run(
         [
             tool("copier"),
             "update",
@@ -328,7 +391,7 @@ def copier_case(t: Template, a: str, b: str, work: Path) -> Outcome:
         ],
         project,
     )
-    return left(project, edits)
+    return left(project, edits, seconds)
 
 
 def cruft_case(t: Template, a: str, b: str, work: Path) -> Outcome:
@@ -355,8 +418,8 @@ def cruft_case(t: Template, a: str, b: str, work: Path) -> Outcome:
     git("add", "-A", cwd=project)
     git("commit", "-qm", "init", cwd=project)
     edits = user_edits(project)
-    run([tool("cruft"), "update", "-y", "--checkout", b], project, ok=(0, 1))
-    return left(project, edits)
+    seconds = timed_run([tool("cruft"), "update", "-y", "--checkout", b], project, ok=(0, 1))
+    return left(project, edits, seconds)
 
 
 TOOLS: dict[str, Callable[[Template, str, str, Path], Outcome]] = {
@@ -375,21 +438,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--copier-uv", type=Path, required=True, help="pawamoy/copier-uv clone")
     parser.add_argument("--cookie", type=Path, required=True, help="scientific-python/cookie")
-    parser.add_argument("--copier-uv-releases", default="1.11.2,1.11.3,1.11.4,1.11.5")
-    parser.add_argument("--cookie-releases", default="2025.11.21,2026.03.02,2026.04.03")
+    parser.add_argument("--pypackage", type=Path, help="audreyfeldroy/cookiecutter-pypackage")
+    parser.add_argument("--copier-uv-releases", default="1.11.2,1.11.3,1.11.4,1.11.5,1.12.0,1.13.0")
+    parser.add_argument("--cookie-releases", default="2025.11.21,2026.03.02,2026.04.03,2026.06.18")
+    parser.add_argument("--pypackage-releases", default="v0.3.0,v0.3.1,v0.4.0,v0.5.0")
     args = parser.parse_args()
+    sources = {"copier-uv": args.copier_uv, "cookie": args.cookie, "pypackage": args.pypackage}
     with tempfile.TemporaryDirectory(prefix="dlgen-bench-templates-") as tmp:
         clones = Path(tmp)
-        for name, path in (("copier-uv", args.copier_uv), ("cookie", args.cookie)):
-            # a local clone (hard links, no network): a bare mirror becomes a work tree
-            run(["git", "clone", "-q", str(path.resolve()), str(clones / name)], clones)
+        for name, path in sources.items():
+            if path is not None:
+                # a local clone (hard links, no network): a bare mirror becomes a work tree
+                run(["git", "clone", "-q", str(path.resolve()), str(clones / name)], clones)
         compare(args, clones)
 
 
-def compare(args: argparse.Namespace, clones: Path) -> None:
-    """The side-by-side table for the templates cloned under `clones`."""
+def templates(args: argparse.Namespace, clones: Path) -> list[Template]:
+    """The templates under test, cloned under `clones`, with their releases and answers."""
     who = {"full_name": "Ada Lovelace", "email": "ada@example.org"}
-    templates = [
+    found = [
         Template(
             "copier-uv",
             clones / "copier-uv",
@@ -418,32 +485,64 @@ def compare(args: argparse.Namespace, clones: Path) -> None:
             cookiecutter=True,
         ),
     ]
+    if args.pypackage is not None:
+        # a project name that is no Python identifier: another template's variables are its own
+        answers = {"project_name": "ACME pkg", "pypi_package_name": "acme-pkg", **who}
+        releases = args.pypackage_releases.split(",")
+        found.append(
+            Template("pypackage", clones / "pypackage", releases, answers, True, copier=False)
+        )
+    return found
+
+
+def compare(args: argparse.Namespace, clones: Path) -> None:
+    """The side-by-side tables for the templates cloned under `clones`."""
     totals = {name: [0, 0, 0] for name in TOOLS}
+    seconds = dict.fromkeys(TOOLS, 0.0)
+    paired_seconds: dict[str, list[float]] = {name: [0.0, 0.0] for name in TOOLS}  # dlgen, it
+    differing = dict.fromkeys(TOOLS, 0)
     print(f"{'update':<36}" + "".join(f"{name:>16}" for name in TOOLS))
     details: list[str] = []
-    for t in templates:
+    for t in templates(args, clones):
         for a, b in zip(t.releases, t.releases[1:], strict=False):
             row = f"{t.name} {a} -> {b}"
             cells = []
-            for name, case in TOOLS.items():
-                with tempfile.TemporaryDirectory(prefix="dlgen-bench-structured-") as tmp:
-                    got = case(t, a, b, Path(tmp))
-                if got.note:
-                    cells.append(f"{'n/a':>16}")
-                    continue
-                totals[name][0] += len(got.conflicts)
-                totals[name][1] += len(got.broken)
-                totals[name][2] += len(got.lost)
-                cells.append(_cell(len(got.conflicts), len(got.broken), len(got.lost)))
-                details.append(
-                    f"  {row} {name}: conflicts {got.conflicts or '-'}; "
-                    f"broken {got.broken or '-'}; lost {got.lost or '-'}"
-                )
+            with tempfile.TemporaryDirectory(prefix="dlgen-bench-structured-") as tmp:
+                got = {name: case(t, a, b, Path(tmp)) for name, case in TOOLS.items()}
+                assert got["dlgen"].project is not None
+                theirs = {rel for o in got.values() for rel in o.broken}
+                theirs = {rel for rel in theirs if template_broke(got["dlgen"].project, rel)}
+                for name, outcome in got.items():
+                    if outcome.note:
+                        cells.append(f"{'n/a':>16}")
+                        continue
+                    outcome.broken = [rel for rel in outcome.broken if rel not in theirs]
+                    counts = (len(outcome.conflicts), len(outcome.broken), len(outcome.lost))
+                    totals[name] = [x + y for x, y in zip(totals[name], counts, strict=True)]
+                    seconds[name] += outcome.seconds
+                    paired_seconds[name][0] += got["dlgen"].seconds
+                    paired_seconds[name][1] += outcome.seconds
+                    other = differ(got["dlgen"], outcome)
+                    differing[name] += len(other)
+                    cells.append(_cell(*counts))
+                    details.append(
+                        f"  {row} {name}: conflicts {outcome.conflicts or '-'}; "
+                        f"broken {outcome.broken or '-'}; lost {outcome.lost or '-'}; "
+                        f"files unlike dlgen's {other or '-'}; {outcome.seconds:.2f} s"
+                    )
             print(f"{row:<36}" + "".join(cells), flush=True)
+            if theirs:
+                details.append(f"  {row}: the template's own render does not parse: {theirs}")
     print(f"{'total':<36}" + "".join(_cell(*counts) for counts in totals.values()))
+    print(f"{'files unlike dlgen':<36}" + "".join(f"{n:>16}" for n in differing.values()))
+    print(f"{'update seconds':<36}" + "".join(f"{s:>16.2f}" for s in seconds.values()))
+    ratios = [f"{o / t:>16.2f}" if t else f"{'n/a':>16}" for o, t in paired_seconds.values()]
+    print(f"{'dlgen / tool, same updates':<36}" + "".join(ratios))
     print(
         "\nper update: files left in conflict / structured files left unparsable as if merged /"
-        " user edits lost from files called merged"
+        " user edits lost from files called merged; files unlike dlgen's: bytes that differ from"
+        " dlgen's project outside conflicted files; seconds: "
+        + ("CPU (DLGEN_BENCH_CLOCK=cpu)" if CPU_CLOCK else "wall")
     )
     print("\n".join(details))
     sys.stdout.flush()

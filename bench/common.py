@@ -37,9 +37,13 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def clock() -> float:
+    """Now, on the benchmark's clock: wall seconds, or children's CPU seconds (`CPU_CLOCK`)."""
+    return _cpu_seconds() if CPU_CLOCK else time.perf_counter()
+
+
 def timed(cmd: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
     """Seconds of one run of `cmd`, wall or CPU (`CPU_CLOCK`); it must succeed."""
-    clock = _cpu_seconds if CPU_CLOCK else time.perf_counter
     start = clock()
     proc = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = clock() - start

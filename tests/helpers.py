@@ -16,6 +16,23 @@ import yaml
 
 from dlgen.cli import main
 
+# a small pyproject.toml for the merge tests: a dependency list, then two tables
+PYPROJECT = """\
+[project]
+name = "demo"
+dependencies = [
+    "numpy>=1.26",
+    "torch>=2.1",
+]
+
+[tool.ruff]
+line-length = 100
+
+[tool.pytest.ini_options]
+addopts = "-q"
+"""
+DEP = '    "torch>=2.1",\n'  # its last dependency, where both sides add theirs
+
 
 def build_file_tree(root: Path, files: dict[str, str | bytes]) -> None:
     """Write `files` (path -> text or bytes) under `root`; a path ending in "/" is a directory."""
@@ -46,6 +63,25 @@ def commit_all(cwd: Path, message: str = "commit", tag: str | None = None) -> st
     if tag:
         git("tag", tag, cwd=cwd)
     return git("rev-parse", "HEAD", cwd=cwd).strip()
+
+
+def own_repo(root: Path) -> Path:
+    """A git repository made without dlgen: its own README.md ("# mine") in one commit."""
+    root.mkdir(parents=True)
+    (root / "README.md").write_text("# mine\n")
+    git("init", "-q", cwd=root)
+    commit_all(root, "mine")
+    return root
+
+
+def adopt_needs_trust(repo: Path, source: str) -> None:
+    """`dlgen adopt` from a template that runs code: refused without --trust (exit 2, naming
+    it), done with it, and the repository's own README.md kept."""
+    refused = invoke("adopt", str(repo), "--template", source)
+    assert refused.code == 2 and "--trust" in refused.err
+    result = invoke("adopt", str(repo), "--template", source, "--trust")
+    assert result.code == 0, result.err
+    assert (repo / "README.md").read_text() == "# mine\n"
 
 
 @dataclass
@@ -119,6 +155,24 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, bytes, int]]:
         st = path.lstat()
         snap[str(rel)] = (st.st_mode, path.read_bytes(), st.st_mtime_ns)
     return snap
+
+
+def project_files(root: Path) -> dict[str, bytes]:
+    """The project's files and their bytes, records aside (dlgen's and copier's differ)."""
+    skip = {".copier-answers.yml", ".dlgen.yml"}
+    return {k: v[1] for k, v in tree_snapshot(root).items() if k not in skip}
+
+
+def copier_cli(*args: str, cwd: Path) -> None:
+    """The real copier CLI, beside dlgen (`args[0]` is its subcommand); it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "copier", args[0], "--quiet", *args[1:]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def on_terminal(

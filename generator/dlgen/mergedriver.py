@@ -45,7 +45,8 @@ def merge_file(base: Path, ours: Path, theirs: Path, name: str, marker_size: int
     if kind is None:
         return _leave(ours, lines, conflicted, name, "")
     broken = None if conflicted or kind == "lines" else problem(name, lines)
-    if not conflicted and (broken is None or problem(name, o) is not None):
+    # a side that did not parse either: not the merge's doing (JSON with trailing commas)
+    if not conflicted and (broken is None or any(problem(name, side) for side in (o, t))):
         return _leave(ours, lines, False, name, "")
     outcome = merge(b, o, t, name)
     if outcome.merged is not None:

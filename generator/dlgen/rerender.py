@@ -92,7 +92,7 @@ def render_target(
         copy = template_copy or dst.parent / "template"
         planned = plan_migrations(source, flavour, versions, context, proj.root, copy)
         trusted = trust or not any(m.unsafe for m in planned) or trusted_by_settings(source.origin)
-        changelog = release_notes(source.path, source.version)
+        changelog = release_notes(source.path, record.template_version)
     record = replace(
         record,
         template=old.template if template is None else record.template,
@@ -102,12 +102,11 @@ def render_target(
     return Target(record, planned, trusted, changelog)
 
 
-def release_notes(template: Path, version: str) -> str | None:
-    """The section of the template's CHANGELOG.md for `version`, read from the source the
-    render already resolved (a roll-out's request quotes it: the template is fetched once)."""
+def release_notes(template_root: Path, version: str) -> str | None:
+    """The section of the template's CHANGELOG.md for `version`, when it ships one."""
     from dlgen.rollout_body import changelog_section
 
-    file = template / "CHANGELOG.md"
+    file = template_root / "CHANGELOG.md"
     if not file.is_file():
         return None
     return changelog_section(file.read_text(encoding="utf-8", errors="replace"), version)
@@ -120,7 +119,7 @@ class Target:
     record: answers.Record
     migrations: list[migrations.Migration]
     trusted: bool  # --trust, or copier's settings trust the template: its migrations may run
-    changelog: str | None = None  # the target release's CHANGELOG section, when it ships one
+    changelog: str | None = None  # the target version's CHANGELOG.md section
 
 
 def plan_migrations(
@@ -148,27 +147,6 @@ def plan_migrations(
     # a plain directory has one version: no migration step, but its tasks run
     found = migrations.plan(where, where, root, context, versions) if source.commit else []
     return found + migrations.tasks(where, where, root, context, versions[1])
-
-
-def migrations_to(
-    project: Path, to: str | None = None, *, template: str | None = None
-) -> list[migrations.Migration]:
-    """The migrations (and copier tasks, stage "task") that `dlgen update [--to TO]
-    [--template T]` would run in the project at `project`, in order, without running them and
-    without writing anything (no render, no commit: for a preview over a fleet). Commands are
-    rendered with the recorded answers; a question the target adds has no answer there yet.
-    Each has `.stage`, `.shown` (the command as the update reports it) and `.unsafe` (needs
-    --trust)."""
-    from dlgen.project import locate
-
-    root = locate(project)[0]
-    record = answers.load(root)
-    spec = record.template if template is None else _given_source(template)
-    refuse_lost_template(spec, root)
-    with sources.resolve(spec, to, base=root) as source:
-        flavour = Template.load(source.path, record.flavour).flavour
-        versions = (record.template_version, source.version)
-        return plan_migrations(source, flavour, versions, dict(record.answers), root, None)
 
 
 def runs_commands(template_dir: Path) -> bool:

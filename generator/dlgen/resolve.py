@@ -60,7 +60,8 @@ class Broken:
 
 def judge_clean(proj: Project, path: str, result: bytes, base: str, new: str) -> Broken | None:
     """git's clean `result` for a structured file: None when it parses, or when the project's own
-    version did not parse either (not the merge's doing); else why, and the repair if any."""
+    version or the template's new one did not parse either (not the merge's doing: copier-uv's
+    VS Code files are JSON with trailing commas); else why, and the repair if any."""
     from dlgen.structmerge import kind_of, merge
     from dlgen.wellformed import problem
 
@@ -70,7 +71,7 @@ def judge_clean(proj: Project, path: str, result: bytes, base: str, new: str) ->
     if broken is None:
         return None
     sides = [_at(proj, rev, path) for rev in (base, "HEAD", new)]
-    if None in sides or problem(path, sides[1] or b"") is not None:
+    if None in sides or any(problem(path, side or b"") for side in sides[1:]):
         return None
     b, o, t = (side or b"" for side in sides)
     return Broken(broken, (b, o, t), merge(b, o, t, _relative(proj, path)).merged)

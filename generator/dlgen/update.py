@@ -22,7 +22,7 @@ A failure or ^C from step 5 on is rolled back by `journal.roll_back`, the restor
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ class UpdateResult:
     broken: dict[str, str] = field(default_factory=dict)
     migrations: list[str] = field(default_factory=list)  # "migration (stage): cmd", "task: cmd"
     new_questions: dict[str, Any] = field(default_factory=dict)  # asked by the target: default
+    explained: list[str] = field(default_factory=list)  # CHANGELOG paragraphs naming a conflict
     changelog: str | None = None  # the target release's CHANGELOG.md section
     dry_run: bool = False
     up_to_date: bool = False
@@ -99,6 +100,9 @@ class UpdateResult:
         if self.conflicts:
             head = "would conflict" if self.dry_run else "CONFLICTS (fix, `git add`, then commit)"
             out += [f"{head}:"] + [f"  {p}" for p in self.conflicts]
+            if self.explained:
+                out.append(f"the template's CHANGELOG ({self.new_version}) on them:")
+                out += [f"  {line}" if line else "" for line in self.explained]
         elif not self.dry_run:
             out.append(
                 "merged without conflicts; review with `git diff --cached`, then `git commit`"
@@ -189,6 +193,7 @@ def _merge_render(
         ahead = predict(proj, proj.merged, new, merged, stages, [c.path for c in result.changes])
         result.by_structure, result.broken = ahead.merged + ahead.repaired, ahead.broken
         result.conflicts = sorted({*result.conflicts, *ahead.broken} - {*ahead.merged})
+        result.explained = explain(target.changelog, result.conflicts)
         return result
     result.kept_deleted = []
     try:
@@ -206,7 +211,22 @@ def _merge_render(
     except (Exception, KeyboardInterrupt) as e:
         journal.roll_back(proj, e)
         raise
+    result.explained = explain(target.changelog, result.conflicts)
     return result
+
+
+def explain(changelog: str | None, conflicts: Sequence[str]) -> list[str]:
+    """The lines of the paragraphs of the release's CHANGELOG section that name a conflicting
+    file in backquotes, by its path or a tail of it (`training/loop.py` for
+    `src/pkg/training/loop.py`): what the template says it did to them."""
+    if not changelog or not conflicts:
+        return []
+    names = set()
+    for path in conflicts:
+        parts = path.split("/")
+        names |= {"`" + "/".join(parts[i:]) + "`" for i in range(len(parts))}
+    paragraphs = [p for p in changelog.split("\n\n") if any(n in p for n in names)]
+    return "\n\n".join(paragraphs).splitlines()
 
 
 def new_answers(

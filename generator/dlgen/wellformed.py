@@ -3,8 +3,9 @@
 git merges lines, so a clean merge can still break a file: the project added
 `[tool.coverage.run]` in the middle of `pyproject.toml` while the template appended its own at
 the end, and the result declares the table twice. `problem()` names what is wrong in one line.
-It uses the standard library for TOML (3.11+) and JSON; YAML needs ruamel.yaml, imported only
-when a YAML file is asked about.
+It uses the standard library for TOML (3.11+) and JSON, and PyYAML's C parser (libyaml) for
+YAML: a check needs the parse and the keys, not ruamel.yaml's round trip, whose import would cost
+every update that touches a YAML file more than the check itself.
 """
 
 from __future__ import annotations
@@ -43,15 +44,54 @@ def _toml(text: str) -> str | None:
 
 
 def _yaml(text: str) -> str | None:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """Composed, not constructed: unknown tags (GitLab's `!reference`) need no constructor, and
+    a mapping's keys are compared as written (tag and text), in every document."""
+    import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        for _ in YAML().load_all(text):  # round-trip: unknown tags (GitLab's !reference) load
-            pass
-    except YAMLError as e:
+        for document in yaml.compose_all(text, Loader=loader):
+            duplicate = _duplicate_key(document)
+            if duplicate is not None:
+                return duplicate
+    except yaml.YAMLError as e:
         return " ".join(str(e).split())
     return None
+
+
+def _duplicate_key(root: object) -> str | None:
+    """The first mapping key written twice in the node tree `root`, said as ruamel.yaml says it."""
+    import yaml
+
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, yaml.CollectionNode) or id(node) in seen:
+            continue  # a scalar, or an alias's node already walked
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+            continue
+        keys: dict[tuple[str, str], yaml.Node] = {}
+        for key, value in node.value:
+            stack.extend((key, value))
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            first = keys.setdefault((key.tag, key.value), key)
+            if first is not key:
+                mark = key.start_mark
+                return (
+                    f'found duplicate key "{key.value}" with value "{_text(value)}" '
+                    f"(line {mark.line + 1}, column {mark.column + 1}; "
+                    f"first at line {first.start_mark.line + 1})"
+                )
+    return None
+
+
+def _text(node: object) -> str:
+    import yaml
+
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else "..."
 
 
 def _json(text: str) -> str | None:

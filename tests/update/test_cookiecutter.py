@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, dlgen, git, invoke, on_terminal
+from tests.helpers import (
+    TemplateRepo,
+    adopt_needs_trust,
+    dlgen,
+    git,
+    invoke,
+    on_terminal,
+    own_repo,
+)
 
 CC = {
     "cookiecutter.json": json.dumps(
@@ -150,17 +158,7 @@ def test_cookiecutter_template_with_hooks_updates_and_adopts_with_trust(
     assert result.code == 0, result.out + result.err
     assert (dst / "CHANGELOG.md").read_text() == "v2\n"
 
-    repo = tmp_path / "existing"
-    repo.mkdir()
-    (repo / "README.md").write_text("# mine\n")
-    git("init", "-q", cwd=repo)
-    git("add", "-A", cwd=repo)
-    git("commit", "-qm", "mine", cwd=repo)
-    refused = invoke("adopt", str(repo), "--template", f"{tpl.root}@v1")
-    assert refused.code == 2 and "--trust" in refused.err
-    result = invoke("adopt", str(repo), "--template", f"{tpl.root}@v1", "--trust")
-    assert result.code == 0, result.err
-    assert (repo / "README.md").read_text() == "# mine\n"
+    adopt_needs_trust(own_repo(tmp_path / "existing"), f"{tpl.root}@v1")
 
 
 @pytest.mark.parametrize(
@@ -252,12 +250,7 @@ def test_template_with_both_flavours_lets_the_user_choose(
     assert (dst / "README.md").read_text() == "# demo\nd\n"
     record = yaml.safe_load((dst / ".dlgen.yml").read_text())
     assert record["flavour"] == "cookiecutter" and record["template_version"] == "v2"
-    repo = tmp_path / "existing"
-    repo.mkdir()
-    (repo / "README.md").write_text("# mine\n")
-    git("init", "-q", cwd=repo)
-    git("add", "-A", cwd=repo)
-    git("commit", "-qm", "mine", cwd=repo)
+    repo = own_repo(tmp_path / "existing")
     result = invoke("adopt", str(repo), "--template", f"{tpl.root}@v2", "--flavour", "cookiecutter")
     assert result.code == 0, result.err
     assert yaml.safe_load((repo / ".dlgen.yml").read_text())["flavour"] == "cookiecutter"

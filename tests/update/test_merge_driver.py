@@ -10,20 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import commit_all, dlgen, git
+from tests.helpers import DEP, PYPROJECT, commit_all, dlgen, git
 
-PYPROJECT = """\
-[project]
-name = "demo"
-dependencies = [
-    "numpy>=1.26",
-    "torch>=2.1",
-]
-
-[tool.ruff]
-line-length = 100
-"""
-DEP = '    "torch>=2.1",\n'
 README = (Path(__file__).parents[2] / "README.md").read_text()
 # the lines the README documents, used as they are (dlgen run as this interpreter's module)
 ATTRIBUTES = README.split("cat >> .gitattributes <<'LINES'\n", 1)[1].split("LINES\n", 1)[0]
@@ -140,6 +128,21 @@ def test_far_apart_edits_stay_git_line_merge_untouched(repo: Path) -> None:
     assert (repo / "pyproject.toml").read_text() == PYPROJECT.replace(
         'name = "demo"', 'name = "demo"  # x'
     ).replace("100", "120")
+
+
+def test_a_branch_whose_file_never_parsed_keeps_the_clean_line_merge(repo: Path) -> None:
+    """Not the merge's doing: `feature` declares a table twice on its own."""
+    twice = PYPROJECT + "\n[tool.ruff]\nfix = true\n"
+    branches(
+        repo,
+        theirs={"pyproject.toml": twice},
+        ours={"pyproject.toml": PYPROJECT.replace('name = "demo"', 'name = "demo"  # x')},
+    )
+    done = merge(repo)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (repo / "pyproject.toml").read_text() == twice.replace(
+        'name = "demo"', 'name = "demo"  # x'
+    )
 
 
 def test_unreadable_input_is_exit_2_naming_the_file(tmp_path: Path) -> None:

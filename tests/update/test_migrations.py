@@ -103,25 +103,6 @@ def test_dry_run_lists_migrations_and_runs_none(edited: Path, tpl: TemplateRepo)
     assert repo_state(edited) == before
 
 
-def test_migrations_to_lists_them_without_running_or_writing(
-    edited: Path, tpl: TemplateRepo
-) -> None:
-    """The preview's question, answered offline from the record: what `update --to v2` runs."""
-    from dlgen.rerender import migrations_to
-
-    release_v2(tpl)
-    before = repo_state(edited)
-    found = migrations_to(edited, "v2")
-    assert [(m.stage, m.shown.split()[0], m.unsafe) for m in found] == [
-        ("before", "test", True),
-        ("after", __import__("sys").executable, True),
-    ]
-    assert found[1].shown.endswith("/migrations/v2.py")
-    assert repo_state(edited) == before
-    assert not (edited / "migrations.log").exists()
-    assert migrations_to(edited, "v1") == []  # no step: nothing to run
-
-
 def test_abort_undoes_the_migrations(edited: Path, tpl: TemplateRepo) -> None:
     release_v2(tpl)
     before = repo_state(edited, exact=False)  # git rewrites the files it restores

@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, commit_all, git, invoke, tree_snapshot
+from tests.helpers import (
+    TemplateRepo,
+    commit_all,
+    copier_cli,
+    git,
+    invoke,
+    project_files,
+)
 
 SNAPSHOT = Path(
     os.environ.get("DLGEN_OCA_TEMPLATE", "/work/.mirror/OCA+oca-addons-repo-template/repo")
@@ -56,24 +62,6 @@ DATA = {
 }
 
 
-def files(root: Path) -> dict[str, bytes]:
-    """The project's files and their bytes, records aside (they differ by design)."""
-    skip = {".copier-answers.yml", ".dlgen.yml"}
-    return {k: v[1] for k, v in tree_snapshot(root).items() if k not in skip}
-
-
-def copier(*args: str, cwd: Path) -> None:
-    """The real copier CLI, beside dlgen."""
-    done = subprocess.run(
-        [sys.executable, "-m", "copier", args[0], "--quiet", *args[1:]],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-
-
 def user_edits(proj: Path) -> None:
     """The same edits on both sides: an addon of their own, a line in a file both keep."""
     (proj / "my_addon").mkdir()
@@ -102,11 +90,11 @@ def same_as_copier(
         "new", str(ours), "--template", f"{tpl}@{old}", "--defaults", "--trust", "--no-hooks", *data
     )
     assert created.code == 0, created.err
-    copier("copy", "--trust", "--defaults", "--vcs-ref", old, *data, str(tpl), str(theirs),
-           cwd=tmp_path)  # fmt: skip
+    copier_cli("copy", "--trust", "--defaults", "--vcs-ref", old, *data, str(tpl), str(theirs),
+               cwd=tmp_path)  # fmt: skip
     git("init", "-q", cwd=theirs)
     commit_all(theirs, "copier copy")
-    assert files(ours) == files(theirs)
+    assert project_files(ours) == project_files(theirs)
     assert not (ours / ".t2d.yml").exists()  # v1.39's task removed it, as copier's did
     record = yaml.safe_load((ours / ".dlgen.yml").read_text())
     assert record["answers"]["github_ci_extra_env"] == {}
@@ -121,8 +109,8 @@ def same_as_copier(
     assert "  M .pre-commit-config.yaml" in updated.out.splitlines()
     assert ".github/workflows/test.yml" not in updated.out  # `ci` is gone, its answer is not
     git("commit", "-q", "--no-edit", cwd=ours)
-    copier("update", "--trust", "--defaults", "--vcs-ref", new, cwd=theirs)
-    assert files(ours) == files(theirs)
+    copier_cli("update", "--trust", "--defaults", "--vcs-ref", new, cwd=theirs)
+    assert project_files(ours) == project_files(theirs)
     assert (ours / ".github/workflows/test.yml").is_file()
     record = yaml.safe_load((ours / ".dlgen.yml").read_text())
     assert (record["template_version"], "ci" in record["answers"]) == (new, False)

@@ -7,22 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import TemplateRepo, commit_all, git, up
-
-PYPROJECT = """\
-[project]
-name = "demo"
-dependencies = [
-    "numpy>=1.26",
-    "torch>=2.1",
-]
-
-[tool.ruff]
-line-length = 100
-
-[tool.pytest.ini_options]
-addopts = "-q"
-"""
+from tests.helpers import DEP, PYPROJECT, TemplateRepo, commit_all, git, up
 
 PRECOMMIT = """\
 repos:
@@ -56,7 +41,6 @@ V1 = {
     "Makefile": MAKEFILE,
 }
 
-DEP = '    "torch>=2.1",\n'
 HOOK = "      - id: ruff-format\n"
 STEP = "        run: pytest -q\n"
 
@@ -221,3 +205,29 @@ def test_crlf_project_file_keeps_crlf(tpl: TemplateRepo, proj: Path) -> None:
     assert (
         proj / ".gitignore"
     ).read_bytes() == b"__pycache__/\r\n.venv/\r\n.mypy_cache/\r\nwandb/\r\n"
+
+
+# copier-uv 1.12.0's VS Code launch.json: JSON with a trailing comma, which VS Code reads
+LAUNCH = '{\n    "version": "0.2.0",\n    "args": [\n        "serve"\n    ]\n}\n'
+
+
+def test_a_template_file_that_never_parsed_is_no_conflict_of_the_merge(
+    tpl: TemplateRepo, proj: Path
+) -> None:
+    tpl.write({"config/launch.json": LAUNCH, "config/tasks.json": LAUNCH})
+    tpl.release("v1.1")
+    assert up(proj, "--to", "v1.1")[0] == 0
+    git("commit", "-qm", "v1.1", cwd=proj)
+    edit(proj, "config/tasks.json", '"0.2.0"', '"0.2.1"')  # far from the template's change
+    commit_all(proj, "ours")
+    trailing = LAUNCH.replace('"serve"\n', '"serve",\n        "--open",\n')
+    tpl.write({"config/launch.json": trailing, "config/tasks.json": trailing})
+    tpl.release("v2")
+    code, out, _ = up(proj)
+    assert (code, out.splitlines()[-1]) == (
+        0,
+        "merged without conflicts; review with `git diff --cached`, then `git commit`",
+    )
+    assert "broken" not in out
+    assert (proj / "config/launch.json").read_text() == trailing
+    assert (proj / "config/tasks.json").read_text() == trailing.replace('"0.2.0"', '"0.2.1"')

@@ -9,7 +9,6 @@ like scientific-python/cookie (`.gitattributes` with `export-subst` and `export-
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import TemplateRepo, commit_all, git, invoke, on_terminal, tree_snapshot
+from tests.helpers import (
+    TemplateRepo,
+    adopt_needs_trust,
+    commit_all,
+    copier_cli,
+    git,
+    invoke,
+    on_terminal,
+    own_repo,
+    project_files,
+    tree_snapshot,
+)
 
 EXTENSION = """from jinja2.ext import Extension
 
@@ -75,24 +85,6 @@ def release_uv_v2(tpl: TemplateRepo) -> None:
     tpl.release("v2")
 
 
-def files(root: Path) -> dict[str, bytes]:
-    """The project's files and their bytes, records aside (they differ by design)."""
-    skip = {".copier-answers.yml", ".dlgen.yml"}
-    return {k: v[1] for k, v in tree_snapshot(root).items() if k not in skip}
-
-
-def copier(*args: str, cwd: Path) -> None:
-    """The real copier CLI, beside dlgen."""
-    done = subprocess.run(
-        [sys.executable, "-m", "copier", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-
-
 def refs(proj: Path) -> str:
     return git("for-each-ref", "--format=%(refname) %(objectname)", cwd=proj) + git(
         "status", "--porcelain", "--ignored", cwd=proj
@@ -125,7 +117,7 @@ def test_update_with_trust_gives_the_files_copier_update_gives(
     assert result.code == 0, result.err
     assert (ours / "README.md").read_text() == "# DEMO!\n\nFirst line.\n"
     assert (ours / "TASK.txt").read_text() == "task one for demo\n"
-    copier(
+    copier_cli(
         "copy",
         "--trust",
         "--defaults",
@@ -137,7 +129,7 @@ def test_update_with_trust_gives_the_files_copier_update_gives(
     )
     git("init", "-q", cwd=theirs)
     commit_all(theirs, "copier copy")
-    assert files(ours) == files(theirs)
+    assert project_files(ours) == project_files(theirs)
     for proj in (ours, theirs):  # the same user edits on both sides
         app = proj / "src/app.py"
         app.write_text(app.read_text().replace("return 1", "return 42  # mine"))
@@ -153,8 +145,8 @@ def test_update_with_trust_gives_the_files_copier_update_gives(
     result = invoke("update", str(ours), "--trust", "--to", "v2")
     assert result.code == 0, result.out + result.err
     assert "create-only, not merged" in result.out and "CHANGELOG.md" in result.out
-    copier("update", "--trust", "--defaults", "--vcs-ref", "v2", cwd=theirs)
-    assert files(ours) == files(theirs)
+    copier_cli("update", "--trust", "--defaults", "--vcs-ref", "v2", cwd=theirs)
+    assert project_files(ours) == project_files(theirs)
     assert (ours / "CHANGELOG.md").read_text() == "# My changelog\n"
     assert (ours / "TASK.txt").read_text() == "task two for demo\n"
     assert "return 42  # mine" in (ours / "src/app.py").read_text()
@@ -186,16 +178,8 @@ def test_copier_settings_trust_list_is_honoured(
 
 
 def test_adopt_with_trust(tmp_path: Path, uv_tpl: TemplateRepo) -> None:
-    repo = tmp_path / "existing"
-    repo.mkdir()
-    (repo / "README.md").write_text("# mine\n")
-    git("init", "-q", cwd=repo)
-    commit_all(repo, "mine")
-    refused = invoke("adopt", str(repo), "--template", f"{uv_tpl.root}@v1")
-    assert refused.code == 2 and "--trust" in refused.err
-    result = invoke("adopt", str(repo), "--template", f"{uv_tpl.root}@v1", "--trust")
-    assert result.code == 0, result.err
-    assert (repo / "README.md").read_text() == "# mine\n"
+    repo = own_repo(tmp_path / "existing")
+    adopt_needs_trust(repo, f"{uv_tpl.root}@v1")
     release_uv_v2(uv_tpl)
     result = invoke("update", str(repo), "--trust")
     assert result.code == 4, result.out + result.err  # the user's own README meets the template's

@@ -114,6 +114,31 @@ def test_template_deletes_a_user_edited_file(proj: Path, tpl: TemplateRepo) -> N
     assert (proj / "obsolete.txt").read_text() == "obsolete\nbut I use it\n"
 
 
+def test_conflicts_come_with_what_the_changelog_says_of_them(proj: Path, tpl: TemplateRepo) -> None:
+    """The release's CHANGELOG paragraphs naming a conflicting file are printed under the
+    conflicts, in the dry run too; the others are not. (A file deep in the project named by a
+    tail of its path: tests/e2e/test_update_from_release.py.)"""
+    (proj / "obsolete.txt").write_text("obsolete\nbut I use it\n")
+    commit_all(proj, "keep using")
+    tpl.write(
+        {
+            "CHANGELOG.md": "# Changelog\n\n## v2\nRemoved: `obsolete.txt` (what it held\n"
+            "is in `callbacks.py` now).\n\nNew: `callbacks.py`.\n\n## v1\nFirst.\n"
+        }
+    )
+    release_v2(tpl)
+    note = [
+        "the template's CHANGELOG (v2) on them:",
+        "  Removed: `obsolete.txt` (what it held",
+        "  is in `callbacks.py` now).",
+    ]
+    code, out, _ = up(proj, "--dry-run")
+    assert code == 0 and out.splitlines()[-3:] == note, out
+    code, out, _ = up(proj)
+    assert code == 4 and out.splitlines()[-4:] == ["  obsolete.txt", *note], out
+    assert "New:" not in out
+
+
 def test_user_deleted_a_template_changed_file_stays_deleted(proj: Path, tpl: TemplateRepo) -> None:
     git("rm", "-q", "changed_later.txt", cwd=proj)
     commit_all(proj, "not needed")

@@ -99,10 +99,28 @@ def changes(state: TrainingState, run: Run) -> list[str]:
     return changed
 
 
+def _same_layout(state: TrainingState, run: Run, path: Path) -> None:
+    """A sharded checkpoint (FSDP) resumes only into a sharded run, a whole one (DDP, one
+    process) only into an unsharded run: refused otherwise, even with allow_config_change (the
+    optimizer state of one cannot be read as the other's)."""
+    if bool(state.sharded) == sharding.is_sharded(run.model):
+        return
+    if state.sharded:
+        how = "is sharded (train.strategy=fsdp under torchrun); this run is not"
+    else:
+        how = "holds the whole model (train.strategy=ddp, or one process); this run is sharded"
+    raise TrainingRefused(
+        f"{path} {how}: resume with the train.strategy and launch it was trained with, or train "
+        "into a fresh run dir (-S train.run_dir=runs/NAME)"
+    )
+
+
 def restore(run: Run, path: Path) -> None:
-    """Continue from `path`: refused if it was trained with other settings or on other data
-    (another data manifest), unless `train.allow_config_change`."""
+    """Continue from `path`: refused if it was trained in another layout (FSDP's shards or a
+    whole model), and, unless `train.allow_config_change`, with other settings or on other data
+    (another data manifest)."""
     state = checkpoint.load(path)
+    _same_layout(state, run, path)
     changed = "; ".join(changes(state, run))
     if changed and not run.config.train.allow_config_change:
         raise TrainingRefused(
