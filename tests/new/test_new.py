@@ -445,9 +445,12 @@ def test_ctrl_c_during_generation_leaves_nothing(tmp_path: Path, template_factor
     work.mkdir()
     proc = subprocess.Popen(
         [
+            # SIGINT as a terminal has it: a job started with `&` from a script ignores SIGINT,
+            # its children inherit that, and Python then never raises KeyboardInterrupt.
             sys.executable,
-            "-m",
-            "dlgen",
+            "-c",
+            "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+            "os.execv(sys.executable, [sys.executable, '-m', 'dlgen', *sys.argv[1:]])",
             "new",
             str(work / "p"),
             "--template",
