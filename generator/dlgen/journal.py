@@ -104,10 +104,10 @@ def earlier_update(top: Path, record: answers.Record) -> EarlierUpdate | None:
     """
     branch = record.branch
     orig_template_ref, orig_head_ref = abort_refs(branch)
-    orig_template = githistory.rev_parse(orig_template_ref, top)
-    orig_head = githistory.rev_parse(orig_head_ref, top)
+    found = githistory.ref_ids([orig_template_ref, orig_head_ref], top)  # both in one call
+    orig_template, orig_head = found.get(orig_template_ref), found.get(orig_head_ref)
     if orig_template is None and orig_head is None:
-        return None  # the usual case: no git call beyond the two above
+        return None  # the usual case: no git call beyond the one above
     if not notes_file(top, branch).exists():
         refuse_other_work_tree(top, branch, orig_head)
     tip = template_branch.tip(top, branch)

@@ -70,15 +70,17 @@ def kept_deleted(stages: Collection[int]) -> bool:
     return set(stages) == {1, 3}
 
 
-def refuse_collisions(proj: Project, merged: str, stages: Mapping[str, Collection[int]]) -> None:
+def refuse_collisions(
+    proj: Project, changes: Sequence[gitobjects.Change], stages: Mapping[str, Collection[int]]
+) -> None:
     """The ignored-path wall (exit 3): no path the merge creates (or turns into a directory), nor
     any parent of one, nor a side file, may be an ignored or untracked file, directory or symlink
-    here. git treats those as expendable and would overwrite, delete or replace them.
+    here. git treats those as expendable and would overwrite, delete or replace them. `changes`:
+    HEAD to the merge's result tree, without rename detection.
 
     Paths the merge modifies or deletes are tracked, and so are their parents; only created
     paths need a look, and only those present on disk need git's answer (one call).
     """
-    changes = gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)
     created = [c.path for c in changes if c.status == "A"]
     cause: dict[str, str] = {}
     for path in created + [side_file(p) for p, s in stages.items() if {2, 3} <= set(s)]:

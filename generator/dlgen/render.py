@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -297,23 +298,48 @@ def _run_copy(
     (all tasks with `skip_tasks`: --pretend); `user_defaults` replace the template's defaults."""
     import copier
 
-    return copier.run_copy(
-        str(source.path),
-        dst,
-        # `_dlgen_version`: the dlgen rendering, so a template can pin the dlgen its projects
-        # install (dl-project's `dlgen_requirement` default); never recorded as an answer.
-        data={"_dlgen_version": __version__, **data},
-        defaults=defaults,
-        quiet=True,
-        unsafe=unsafe and not source.bundled,
-        skip_tasks=source.bundled or skip_tasks,
-        user_defaults=dict(user_defaults or {}),
-        settings=copier.Settings(),
-        # bytecode a byte-compiled install left beside the template's sources (pip compiles
-        # the bundled template): copier drops it only for templates without a _subdirectory
-        exclude=["__pycache__", "*.py[co]"],
-        cleanup_on_error=True,
-    )
+    with _index_sync_off():
+        return copier.run_copy(
+            str(source.path),
+            dst,
+            # `_dlgen_version`: the dlgen rendering, so a template can pin the dlgen its projects
+            # install (dl-project's `dlgen_requirement` default); never recorded as an answer.
+            data={"_dlgen_version": __version__, **data},
+            defaults=defaults,
+            quiet=True,
+            unsafe=unsafe and not source.bundled,
+            skip_tasks=source.bundled or skip_tasks,
+            user_defaults=dict(user_defaults or {}),
+            settings=copier.Settings(),
+            # bytecode a byte-compiled install left beside the template's sources (pip compiles
+            # the bundled template): copier drops it only for templates without a _subdirectory
+            exclude=["__pycache__", "*.py[co]"],
+            cleanup_on_error=True,
+        )
+
+
+@contextmanager
+def _index_sync_off() -> Iterator[None]:
+    """copier (9.19+) asks git for `core.fileMode` once per rendered file, to re-stage an index
+    entry whose executable bit changed; dlgen renders into a new directory whose index (if any)
+    is empty, so every one of those git processes (44 for a 42-file template, a third of an
+    update's git calls) is a no-op: switched off for the render, whatever copier version."""
+    from copier._main import Worker
+
+    name = "_sync_git_index_executable_bit"
+    original = vars(Worker).get(name)
+    if original is None:
+        yield
+        return
+    setattr(Worker, name, _no_index_sync)
+    try:
+        yield
+    finally:
+        setattr(Worker, name, original)
+
+
+def _no_index_sync(*_args: object) -> None:
+    """In place of copier's index update during dlgen's renders: nothing to update."""
 
 
 def _rendered_files(dst: Path, match: Any) -> list[str]:

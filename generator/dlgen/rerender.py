@@ -241,10 +241,12 @@ def announce_create_only(proj: Project, kept: list[str], new: str) -> list[Annou
     A render made by an older dlgen holds the carried copy, and the digest of the template's
     own rendering in its create-only trailer: that digest is the template's side there.
     """
+    if not kept:
+        return []
     import hashlib
     import json
 
-    body = githistory.commit_body(proj.merged, proj.top) if kept else ""
+    body = githistory.commit_body(proj.merged, proj.top)
     digests = json.loads(template_branch.trailer(body, template_branch.TRAILER_CREATE_ONLY) or "{}")
     changed = {c.path for c in gitobjects.diff_trees(proj.merged, new, proj.top, renames=False)}
     found = []

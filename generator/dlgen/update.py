@@ -176,16 +176,16 @@ def _merge_render(
         dry_run=dry_run,
     )
     result.new_questions = new_answers(proj.record, record, given)
-    if githistory.tree_of(new, proj.top) == githistory.tree_of(proj.merged, proj.top):
+    changes = gitobjects.diff_trees(proj.merged, new, proj.top)
+    if not changes:  # the same tree: `diff-tree -r` lists every difference, modes included
         result.up_to_date, result.migrations = True, []
         return result
     ours = {proj.record_path, *kept}
-    result.changes = [
-        c for c in gitobjects.diff_trees(proj.merged, new, proj.top) if c.path not in ours
-    ]
+    result.changes = [c for c in changes if c.path not in ours]
     change, renames = change_of(proj, new)
     merged, stages = preview_merge(proj, change, renames)
-    refuse_collisions(proj, merged, stages)
+    touched = gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)
+    refuse_collisions(proj, touched, stages)
     stages = {p: s for p, s in stages.items() if p not in ours}
     result.conflicts = sorted(p for p, s in stages.items() if not kept_deleted(s))
     result.kept_deleted = sorted(p for p, s in stages.items() if kept_deleted(s))
@@ -197,8 +197,8 @@ def _merge_render(
         return result
     result.kept_deleted = []
     try:
-        touched = [c.path for c in gitobjects.diff_trees("HEAD", merged, proj.top, renames=False)]
-        args = (proj, new, change, sorted({*touched, *stages}), renames, target.migrations)
+        paths = sorted({*(c.path for c in touched), *stages})
+        args = (proj, new, change, paths, renames, target.migrations)
         base = start_merge(*args)
         keep_create_only(proj, kept, base)
         result.kept_deleted, result.side_files = settle(proj)
