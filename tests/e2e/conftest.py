@@ -75,7 +75,10 @@ def build_venv(venv: Path, requirements: list[str], say: Callable[[str], None]) 
     say(f"building the e2e venv {venv} (first run only: {len(requirements)} packages, minutes)")
     shutil.rmtree(venv, ignore_errors=True)
     run([sys.executable, "-m", "venv", str(venv)], cwd=REPO)
+    # No byte-compiling at install (half the build's time): the modules the cases import are
+    # compiled on first import, the rest never are.
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--progress-bar", "off"]
+    pip.append("--no-compile")
     for cmd in ([*pip, "--upgrade", "pip"], [*pip, *requirements]):
         tail: deque[str] = deque(maxlen=40)
         with subprocess.Popen(
