@@ -86,31 +86,36 @@ def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests under tests/e2e are end-to-end whether or not they say so."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests under tests/e2e are end-to-end whether or not they say so. Under xdist they are
+    collected first, so the scheduler hands out the long cases before the fast suite fills in."""
     for item in items:
         if f"{os.sep}e2e{os.sep}" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+    if hasattr(config, "workerinput"):  # every worker sorts alike: the collections stay equal
+        items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
-E2E_DIR = "tests/e2e/"
+# Modules whose e2e tests install projects of the same name into the shared venv: their tests
+# stay on one worker, one after another.
+E2E_SHARED_NAMES = ("tests/e2e/test_operations.py",)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """With xdist (pyproject's addopts `-n auto`): the e2e cases one after another on one worker,
-    beside the fast suite spread over the others. Most e2e cases run torchrun with 2 processes
-    (DDP, FSDP, two-node rendezvous) whose gloo collectives crawl when two such cases share 2
-    cores: spread over 2 workers, the e2e half took longer than on one. (Their shared state
-    would allow it: the venv is built under a lock, pre-commit's store locks itself, mypy's cache
-    is written atomically, and the projects installed into the venv have names of their own.)
-    `--dist loadgroup` with `xdist_group` marks would say the same, but pytest 9.2's node ids
-    ignore the suffix xdist 3.8 groups by."""
+    """With xdist (pyproject's addopts `-n auto`): every test its own unit of work, the e2e cases
+    first (they take minutes each; the fast suite's seconds fill the gaps), spread over all
+    workers. The e2e cases share one venv (built once, under a lock), pre-commit's store (which
+    locks itself) and mypy's cache (written atomically); the projects they install into the venv
+    have names of their own, but for the modules in E2E_SHARED_NAMES, kept on one worker.
+    (`--dist loadgroup` with `xdist_group` marks would say the same, but pytest 9.2's node ids
+    ignore the suffix xdist 3.8 groups by.)"""
     if config.getvalue("dist") != "load":
         return None  # another --dist asked for on the command line
     from xdist.scheduler import LoadScopeScheduling
 
-    class E2EOnOneWorker(LoadScopeScheduling):
+    class E2EFirst(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return E2E_DIR if nodeid.startswith(E2E_DIR) else nodeid
+            module = nodeid.split("::", 1)[0]
+            return module if module in E2E_SHARED_NAMES else nodeid
 
-    return E2EOnOneWorker(config, log)
+    return E2EFirst(config, log)
