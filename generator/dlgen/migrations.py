@@ -265,13 +265,17 @@ def bundled(
     return [Migration("after", shown, hook=template, hook_args=args)]
 
 
-def refuse_untrusted(migrations: Sequence[Migration], trusted: bool) -> None:
-    """A template's migrations run code on this machine: without trust, one line (exit 2)."""
+def refuse_untrusted(
+    migrations: Sequence[Migration], trusted: bool, doing: str = "the update runs"
+) -> None:
+    """A template's migrations (or tasks) run code on this machine: without trust, one line
+    naming them (exit 2); `doing` says who runs them."""
     unsafe = [m for m in migrations if m.unsafe]
     if unsafe and not trusted:
         names = "; ".join(f"`{m.shown}`" for m in unsafe)
+        noun = "task" if all(m.stage == "task" for m in unsafe) else "migration"
         raise InputError(
-            f"the update runs {len(unsafe)} migration{'s' if len(unsafe) > 1 else ''} of the "
+            f"{doing} {len(unsafe)} {noun}{'s' if len(unsafe) > 1 else ''} of the "
             f"template ({names}), which run code on this machine; re-run with --trust if you "
             "trust it (or add it to the `trust` list of copier's settings.yml)"
         )

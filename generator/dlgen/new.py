@@ -246,10 +246,9 @@ def copier_task_list(
     found = migrations.tasks(
         source.path, source.path, dst.absolute(), context, source.version, operation="copy"
     )
-    if found and not trust and not trusted_by_settings(source.origin):
-        raise InputError(
-            "the template uses tasks, which run code on this machine; re-run with --trust if "
-            "you trust it (or add it to the `trust` list of copier's settings.yml)"
+    if found:
+        migrations.refuse_untrusted(
+            found, trust or trusted_by_settings(source.origin), doing="dlgen new runs"
         )
     return found
 
